@@ -1,0 +1,43 @@
+import { apiRoute, readJsonBody } from "@/lib/api/handler";
+import { ApiError } from "@/lib/api/errors";
+import { batchInputSchema, zodErrors } from "@/lib/events/schema";
+import { ingestEvents } from "@/lib/events/ingest";
+import { searchQuerySchema, queryToFilter } from "@/lib/events/search-params";
+import { searchEvents } from "@/lib/events/search";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** Ingest one event, or `{ events: [...] }` of up to 1000, answered per item. */
+export const POST = apiRoute({ scope: "events:write" }, async ({ req, orgId }) => {
+  const body = await readJsonBody(req);
+  const isBatch = typeof body === "object" && body !== null && !Array.isArray(body) && "events" in body;
+  let items: unknown[];
+  if (isBatch) {
+    const parsed = batchInputSchema.safeParse(body);
+    if (!parsed.success) throw new ApiError("invalid_request", "invalid batch", zodErrors(parsed.error));
+    items = parsed.data.events;
+  } else {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new ApiError("invalid_request", "the body must be an event object or { \"events\": [...] }");
+    }
+    items = [body];
+  }
+  const results = await ingestEvents(orgId, items, "api");
+  const summary = { created: 0, duplicate: 0, rejected: 0 };
+  for (const r of results) summary[r.status]++;
+  if (summary.rejected === results.length) {
+    const details = isBatch
+      ? results
+      : results[0]!.errors;
+    throw new ApiError("invalid_request", isBatch ? "every event in the batch was rejected" : "invalid event", details);
+  }
+  return Response.json({ data: results, summary }, { status: summary.created > 0 ? 201 : 200 });
+});
+
+/** Search, newest first, with keyset pagination. */
+export const GET = apiRoute({ scope: "events:read", query: searchQuerySchema }, async ({ orgId, query }) => {
+  const filter = queryToFilter(query);
+  const page = await searchEvents(orgId, filter, { limit: query.limit, cursor: query.cursor });
+  return Response.json(page);
+});

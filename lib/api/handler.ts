@@ -1,0 +1,108 @@
+import type { z } from "zod";
+import { ApiError, errorResponse } from "@/lib/api/errors";
+import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import { RateLimiter } from "@/lib/auth/rate-limit";
+import { hasScope, type ApiScope } from "@/lib/auth/scopes";
+import { env } from "@/lib/env";
+import { zodErrors } from "@/lib/events/schema";
+import { paramsToObject } from "@/lib/events/search-params";
+
+/**
+ * The one wrapper for /api/v1 handlers: authentication (API key), scope, rate limit, query
+ * validation and error mapping, composed from small steps so a handler can't forget one.
+ */
+
+export interface ApiContext<Q, P> {
+  req: Request;
+  principal: ApiKeyPrincipal;
+  orgId: string;
+  query: Q;
+  params: P;
+}
+
+let limiter: RateLimiter | undefined;
+function rateLimiter(): RateLimiter {
+  limiter ??= new RateLimiter(env().VIGIL_API_RATE, env().VIGIL_API_BURST);
+  return limiter;
+}
+
+export async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
+  const header = req.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer <api key>", undefined, { "WWW-Authenticate": "Bearer" });
+  const principal = await authenticateApiKey(match[1]!);
+  if (!principal) throw new ApiError("unauthorized", "invalid or revoked API key", undefined, { "WWW-Authenticate": "Bearer" });
+  return principal;
+}
+
+export function requireScope(principal: ApiKeyPrincipal, scope: ApiScope): void {
+  if (!hasScope(principal.scopes, scope)) throw new ApiError("forbidden", `this API key lacks the '${scope}' scope`);
+}
+
+export function enforceRateLimit(principal: ApiKeyPrincipal): void {
+  const wait = rateLimiter().take(principal.id);
+  if (wait > 0) throw new ApiError("rate_limited", "too many requests for this API key", undefined, { "Retry-After": String(wait) });
+}
+
+export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  const parsed = schema.safeParse(paramsToObject(new URL(req.url).searchParams));
+  if (!parsed.success) throw new ApiError("invalid_request", "invalid query parameters", zodErrors(parsed.error));
+  return parsed.data;
+}
+
+/** Reads a JSON body, refusing anything over the limit before it is all in memory. */
+export async function readJsonBody(req: Request, limit = env().VIGIL_MAX_BODY_BYTES): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ApiError("unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  const tooLarge = () => new ApiError("payload_too_large", `the body exceeds ${limit} bytes; send at most 1000 events per request`);
+  if (declared > limit) throw tooLarge();
+  if (!req.body) throw new ApiError("invalid_request", "the body is empty");
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ApiError("invalid_request", "the body is not valid UTF-8");
+  }
+  if (!text.trim()) throw new ApiError("invalid_request", "the body is empty");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_request", "the body is not valid JSON");
+  }
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+export function apiRoute<Q = undefined, P = Record<string, never>>(
+  opts: { scope: ApiScope; query?: z.ZodType<Q> },
+  handler: (ctx: ApiContext<Q, P>) => Promise<Response>,
+): (req: Request, route: RouteContext<P>) => Promise<Response> {
+  return async (req, route) => {
+    try {
+      const principal = await authenticate(req);
+      requireScope(principal, opts.scope);
+      enforceRateLimit(principal);
+      const query = (opts.query ? parseQuery(opts.query, req) : undefined) as Q;
+      const params = route?.params ? await route.params : ({} as P);
+      return await handler({ req, principal, orgId: principal.orgId, query, params });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}

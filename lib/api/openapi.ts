@@ -1,0 +1,138 @@
+import { z } from "zod";
+import { batchInputSchema, eventInputSchema, ingestResultSchema } from "@/lib/events/schema";
+import { exportQuerySchema, searchQuerySchema } from "@/lib/events/search-params";
+import { API_SCOPES } from "@/lib/auth/scopes";
+
+/**
+ * The OpenAPI document, generated from the same zod schemas that validate requests, so
+ * the document can't drift from what the API accepts.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function queryParameters(schema: z.ZodObject): unknown[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const json = schemaOf(field as z.ZodType);
+    const description = (json.description as string | undefined) ?? undefined;
+    delete json.description;
+    return { name, in: "query", required: false, description, schema: json };
+  });
+}
+
+const errorSchema = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: {
+        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "payload_too_large", "unsupported_media_type", "rate_limited", "unavailable", "internal"] },
+        message: { type: "string" },
+        details: {},
+      },
+      required: ["code", "message"],
+    },
+  },
+  required: ["error"],
+};
+
+const eventSchema = {
+  type: "object",
+  description: "An event as stored: content_hash = sha256(JCS(event minus content_hash, prev_hash, hash, received_at)); hash = sha256(prev_hash || content_hash).",
+  properties: {
+    id: { type: "string", format: "uuid" }, org_id: { type: "string", format: "uuid" }, seq: { type: "integer" },
+    occurred_at: { type: "string", format: "date-time" }, received_at: { type: "string", format: "date-time" },
+    action: { type: "string" }, category: { type: "string" }, status: { type: "string" }, severity: { type: "string" },
+    actor: { type: "object", nullable: true }, targets: { type: "array", items: { type: "object" } },
+    context: { type: "object" }, reason: { type: "string", nullable: true }, changes: { type: "array", items: { type: "object" } },
+    metadata: { type: "object" }, source: { type: "string" }, idempotency_key: { type: "string", nullable: true },
+    content_hash: { type: "string" }, prev_hash: { type: "string" }, hash: { type: "string" },
+  },
+};
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: "3.0.3",
+    info: {
+      title: "Vigil API",
+      version: "1.0.0",
+      description: "Tamper-evident audit logs. Authenticate with `Authorization: Bearer <api key>`; scopes: " + API_SCOPES.join(", ") + ".",
+    },
+    servers: [{ url: "/" }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        EventInput: schemaOf(eventInputSchema),
+        EventBatch: schemaOf(batchInputSchema),
+        IngestResult: schemaOf(ingestResultSchema),
+        Event: eventSchema,
+        Error: errorSchema,
+      },
+      responses: Object.fromEntries(
+        [[400, "Invalid input: every problem with its path"], [401, "Missing, unknown or revoked API key"], [403, "The key lacks the scope"],
+          [404, "Not found (also another organization's resource)"], [413, "Body too large"], [429, "Rate limited; see Retry-After"],
+          [503, "Database unavailable; see Retry-After"]].map(([code, description]) => [
+          `E${code}`, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        ]),
+      ),
+    },
+    paths: {
+      "/api/v1/events": {
+        post: {
+          summary: "Ingest one event or a batch of up to 1000",
+          description: "Scope events:write. Each item is answered alone: created, duplicate (same idempotency_key, answered with the first event's id) or rejected with its errors.",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/EventInput" }, { $ref: "#/components/schemas/EventBatch" }] } } },
+          },
+          responses: {
+            "201": { description: "At least one event created", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/IngestResult" } }, summary: { type: "object" } } } } } },
+            "200": { description: "Only duplicates (and rejections)" },
+            ...errors(400, 401, 403, 413, 429, 503),
+          },
+        },
+        get: {
+          summary: "Search events, newest first",
+          description: "Scope events:read. Keyset pagination: pass next_cursor as cursor.",
+          parameters: queryParameters(searchQuerySchema),
+          responses: {
+            "200": { description: "A page", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/Event" } }, next_cursor: { type: "string", nullable: true } } } } } },
+            ...errors(400, 401, 403, 429, 503),
+          },
+        },
+      },
+      "/api/v1/events/{id}": {
+        get: {
+          summary: "One event with its chain position",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
+          responses: { "200": { description: "The event" }, ...errors(401, 403, 404, 503) },
+        },
+      },
+      "/api/v1/exports": {
+        get: {
+          summary: "Streamed export of a filter as NDJSON or CSV, recorded as DATA_EXPORTED",
+          parameters: queryParameters(exportQuerySchema),
+          responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 429, 503) },
+        },
+      },
+      "/api/v1/chain/verify": {
+        get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 503) } },
+      },
+      "/api/v1/chain/checkpoints": {
+        get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },
+      },
+      "/api/health": {
+        get: { summary: "Liveness and database readiness", security: [], responses: { "200": { description: "Up" }, "503": { description: "Database down" } } },
+      },
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import pg from "pg";
+import { env } from "@/lib/env";
+
+/**
+ * One pg pool per process. Hot paths (ingest, search, export) use SQL through it; the
+ * Prisma client shares the same database through its driver adapter.
+ */
+
+// BIGINT (seq) fits a JS number for any realistic chain (2^53 events); parse it as one.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const globalForPool = globalThis as unknown as { vigilPool?: pg.Pool };
+
+export function databaseUrl(): string {
+  const url = env().DATABASE_URL;
+  if (!url) {
+    throw new Error("DATABASE_URL is not set: start Vigil with `npm start`, which provides the embedded database.");
+  }
+  return url;
+}
+
+export function pool(): pg.Pool {
+  if (!globalForPool.vigilPool) {
+    globalForPool.vigilPool = new pg.Pool({
+      connectionString: databaseUrl(),
+      max: env().DB_POOL_MAX,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+    });
+    // An idle client that loses its server (database restart) must not crash the process.
+    globalForPool.vigilPool.on("error", () => {});
+  }
+  return globalForPool.vigilPool;
+}
+
+export async function closePool(): Promise<void> {
+  const p = globalForPool.vigilPool;
+  globalForPool.vigilPool = undefined;
+  if (p) await p.end();
+}
+
+export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool().connect();
+  try {
+    await client.query("begin");
+    const result = await fn(client);
+    await client.query("commit");
+    return result;
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Errors that mean the database is unreachable or restarting, not that the query was wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== "object") return false;
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? "";
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03", "53300"].includes(code)) return true;
+  if (code.startsWith("08")) return true;
+  const msg = e.message ?? "";
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(msg);
+}

@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/**
+ * Environment, validated once. Every module reads configuration from here, never from
+ * process.env directly, so a bad value stops the app at startup with its name.
+ */
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  AUTH_SECRET: z.string().min(16).optional(),
+  CRON_SECRET: z.string().min(16).optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  VIGIL_DATA_DIR: z.string().default(".data"),
+  VIGIL_DB_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  VIGIL_BOOTSTRAP_ORG: z.string().min(1).optional(),
+  VIGIL_BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),
+  VIGIL_BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).optional(),
+  VIGIL_BOOTSTRAP_API_KEY: z.string().regex(/^vgl_[A-Za-z0-9_-]{20,}$/, "must look like vgl_<at least 20 url-safe characters>").optional(),
+  VIGIL_DEMO_PASSWORD: z.string().min(8).optional(),
+  /** Sustained requests per second allowed for one API key, and the burst above it. */
+  VIGIL_API_RATE: z.coerce.number().positive().default(200),
+  VIGIL_API_BURST: z.coerce.number().positive().default(1000),
+  /** Largest accepted request body on the ingest route, in bytes. */
+  VIGIL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
+  /** Ed25519 private key (PKCS#8 PEM) for checkpoints; when absent one is made and kept in the database. */
+  VIGIL_SIGNING_KEY: z.string().optional(),
+  DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export class EnvError extends Error {}
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new EnvError(`Invalid environment: ${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** Tests change the environment between suites; let them re-read it. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,156 @@
+import ipaddr from "ipaddr.js";
+import { CATEGORIES, STATUSES, type Category, type Status } from "@/lib/events/catalog";
+import type { FieldError } from "@/lib/events/schema";
+
+/**
+ * The one filter object behind the search page, the API's query parameters, the query
+ * language, saved searches and alert rules, and its translation into SQL.
+ */
+
+export const PERIODS = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000, "30d": 30 * 24 * 3600_000 } as const;
+export type Period = keyof typeof PERIODS;
+
+export interface FilterTerms {
+  actor: string[];
+  action: string[];
+  category: Category[];
+  status: Status[];
+  ip: string[];
+  text: string[];
+}
+
+export interface EventFilter extends FilterTerms {
+  from?: Date;
+  to?: Date;
+  not: FilterTerms;
+}
+
+export function emptyTerms(): FilterTerms {
+  return { actor: [], action: [], category: [], status: [], ip: [], text: [] };
+}
+
+export function emptyFilter(): EventFilter {
+  return { ...emptyTerms(), not: emptyTerms() };
+}
+
+export class FilterError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.path}: ${e.message}`).join("; "));
+  }
+}
+
+/** An address or a CIDR range, v4 or v6, normalized; undefined when it is neither. */
+export function parseIpOrCidr(value: string): { kind: "address" | "cidr"; text: string } | undefined {
+  const v = value.trim();
+  if (v.includes("/")) {
+    try {
+      const [addr, bits] = ipaddr.parseCIDR(v);
+      const network = addr.kind() === "ipv4"
+        ? ipaddr.IPv4.networkAddressFromCIDR(v).toString()
+        : (ipaddr.IPv6.networkAddressFromCIDR(v) as ipaddr.IPv6).toRFC5952String();
+      return { kind: "cidr", text: `${network}/${bits}` };
+    } catch {
+      return undefined;
+    }
+  }
+  if (!(/^\d{1,3}(\.\d{1,3}){3}$/.test(v) || v.includes(":")) || !ipaddr.isValid(v)) return undefined;
+  return { kind: "address", text: ipaddr.process(v).toString() };
+}
+
+export const ACTION_FILTER_PATTERN = /^[A-Z0-9_*]{1,100}$/;
+
+/** Checks values that came from users (URL, query language) and collects every problem. */
+export function validateTerms(terms: FilterTerms, prefix = ""): FieldError[] {
+  const errors: FieldError[] = [];
+  const p = (name: string) => (prefix ? `${prefix}.${name}` : name);
+  for (const ip of terms.ip) {
+    if (!parseIpOrCidr(ip)) errors.push({ path: p("ip"), message: `'${ip}' is not an IP address or CIDR range (v4 or v6)` });
+  }
+  for (const a of terms.action) {
+    if (!ACTION_FILTER_PATTERN.test(a)) errors.push({ path: p("action"), message: `'${a}' is not an action (UPPER_SNAKE, * as a wildcard)` });
+  }
+  for (const c of terms.category) {
+    if (!CATEGORIES.includes(c)) errors.push({ path: p("category"), message: `'${c}' is not a category (${CATEGORIES.join(", ")})` });
+  }
+  for (const s of terms.status) {
+    if (!STATUSES.includes(s)) errors.push({ path: p("status"), message: `'${s}' is not a status (${STATUSES.join(", ")})` });
+  }
+  for (const value of [...terms.actor, ...terms.text]) {
+    if (value.length > 256) errors.push({ path: p(terms.actor.includes(value) ? "actor" : "text"), message: "is longer than 256 characters" });
+    if (value.includes("\u0000") || !value.isWellFormed()) errors.push({ path: p("text"), message: "contains characters that are not valid text" });
+  }
+  return errors;
+}
+
+export function validateFilter(f: EventFilter): void {
+  const errors = [...validateTerms(f), ...validateTerms(f.not, "not")];
+  if (f.from && f.to && f.from > f.to) errors.push({ path: "from", message: "must not be after 'to'" });
+  if (errors.length > 0) throw new FilterError(errors);
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => "\\" + c);
+}
+
+/** A SQL condition with its parameters, numbered from `start`. */
+export interface SqlWhere {
+  sql: string;
+  params: unknown[];
+}
+
+class SqlBuilder {
+  readonly parts: string[] = [];
+  constructor(readonly params: unknown[]) {}
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+}
+
+function termConditions(b: SqlBuilder, t: FilterTerms): string[] {
+  const conds: string[] = [];
+  const anyOf = (items: string[]) => (items.length === 1 ? items[0]! : `(${items.join(" or ")})`);
+  if (t.actor.length) {
+    conds.push(anyOf(t.actor.map((a) => (a.includes("@") ? `actor_email = ${b.param(a.toLowerCase())}` : `actor_id = ${b.param(a)}`))));
+  }
+  if (t.action.length) {
+    conds.push(anyOf(t.action.map((a) => (a.includes("*")
+      ? `action like ${b.param(likeEscape(a).replace(/\*/g, "%"))}`
+      : `action = ${b.param(a)}`))));
+  }
+  if (t.category.length) conds.push(t.category.length === 1 ? `category = ${b.param(t.category[0])}` : `category = any(${b.param(t.category)}::text[])`);
+  if (t.status.length) conds.push(t.status.length === 1 ? `status = ${b.param(t.status[0])}` : `status = any(${b.param(t.status)}::text[])`);
+  if (t.ip.length) {
+    conds.push(anyOf(t.ip.map((raw) => {
+      const ip = parseIpOrCidr(raw)!;
+      return ip.kind === "cidr" ? `ip <<= ${b.param(ip.text)}::inet` : `ip = ${b.param(ip.text)}::inet`;
+    })));
+  }
+  for (const text of t.text) conds.push(`search_text like ${b.param(`%${likeEscape(text.toLowerCase())}%`)}`);
+  return conds;
+}
+
+/** WHERE conditions for a validated filter, always scoped to the org first. */
+export function filterToSql(orgId: string, f: EventFilter, params: unknown[] = []): SqlWhere {
+  const b = new SqlBuilder(params);
+  const conds = [`org_id = ${b.param(orgId)}::uuid`];
+  if (f.from) conds.push(`occurred_at >= ${b.param(f.from.toISOString())}::timestamptz`);
+  if (f.to) conds.push(`occurred_at <= ${b.param(f.to.toISOString())}::timestamptz`);
+  conds.push(...termConditions(b, f));
+  for (const c of termConditions(b, f.not)) conds.push(`not coalesce(${c}, false)`);
+  return { sql: conds.join(" and "), params: b.params };
+}
+
+export function mergeFilters(a: EventFilter, b: EventFilter): EventFilter {
+  const merge = (x: FilterTerms, y: FilterTerms): FilterTerms => ({
+    actor: [...x.actor, ...y.actor],
+    action: [...x.action, ...y.action],
+    category: [...x.category, ...y.category],
+    status: [...x.status, ...y.status],
+    ip: [...x.ip, ...y.ip],
+    text: [...x.text, ...y.text],
+  });
+  const from = a.from && b.from ? (a.from > b.from ? a.from : b.from) : (a.from ?? b.from);
+  const to = a.to && b.to ? (a.to < b.to ? a.to : b.to) : (a.to ?? b.to);
+  return { ...merge(a, b), from, to, not: merge(a.not, b.not) };
+}

@@ -1,0 +1,239 @@
+import type pg from "pg";
+import { uuidv7 } from "uuidv7";
+import { pool, withTransaction } from "@/lib/db/pool";
+import { GENESIS_HASH, contentHash, linkHash } from "@/lib/integrity/chain";
+import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
+import { searchTextOf, toDraft, type EventDraft } from "@/lib/events/record";
+import type { IngestResult } from "@/lib/events/schema";
+import type { Source } from "@/lib/events/catalog";
+import type { AuditEvent } from "@/lib/events/types";
+
+/**
+ * Ingest: validate each item alone, then append the valid ones to the org's chain in one
+ * transaction that locks the chain head once. Concurrent requests for one org are
+ * group-committed: while a transaction runs, new arrivals queue and go together in the next
+ * one, so a thousand single-event requests cost a few transactions, not a thousand.
+ */
+
+export interface AppendedEvent {
+  id: string;
+  seq: number;
+  hash: string;
+  status: "created" | "duplicate";
+}
+
+export async function lockChainHead(client: pg.PoolClient, orgId: string): Promise<{ seq: number; hash: string }> {
+  const head = await client.query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1 for update", [orgId]);
+  if (head.rows[0]) return head.rows[0];
+  await client.query("insert into chain_heads (org_id, seq, hash) values ($1, 0, $2) on conflict do nothing", [orgId, GENESIS_HASH]);
+  const again = await client.query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1 for update", [orgId]);
+  return again.rows[0]!;
+}
+
+/**
+ * Appends drafts to the org's chain inside the caller's transaction: the console uses it
+ * to write its own audit record in the same transaction as the change it records.
+ * Partitions for the drafts' months must exist (ensurePartitions) before the transaction.
+ */
+export async function appendEvents(client: pg.PoolClient, orgId: string, drafts: EventDraft[]): Promise<AppendedEvent[]> {
+  const head = await lockChainHead(client, orgId);
+  const results: AppendedEvent[] = new Array(drafts.length);
+  const ids = drafts.map(() => uuidv7());
+
+  // Idempotency: the first occurrence of a key (in this batch or before it) wins.
+  const firstIndexByKey = new Map<string, number>();
+  drafts.forEach((d, i) => {
+    if (d.idempotency_key !== null && !firstIndexByKey.has(d.idempotency_key)) firstIndexByKey.set(d.idempotency_key, i);
+  });
+  const existing = new Map<string, string>();
+  if (firstIndexByKey.size > 0) {
+    const keys = [...firstIndexByKey.keys()];
+    const indexes = [...firstIndexByKey.values()];
+    const inserted = await client.query<{ key: string }>(
+      `insert into idempotency_keys (org_id, key, event_id, occurred_at)
+       select $1, k, e, o from unnest($2::text[], $3::uuid[], $4::timestamptz[]) as t(k, e, o)
+       on conflict do nothing returning key`,
+      [orgId, keys, indexes.map((i) => ids[i]), indexes.map((i) => drafts[i]!.occurred_at)],
+    );
+    const fresh = new Set(inserted.rows.map((r) => r.key));
+    const old = keys.filter((k) => !fresh.has(k));
+    if (old.length > 0) {
+      const found = await client.query<{ key: string; event_id: string }>(
+        "select key, event_id from idempotency_keys where org_id = $1 and key = any($2::text[])",
+        [orgId, old],
+      );
+      for (const r of found.rows) existing.set(r.key, r.event_id);
+    }
+  }
+
+  let seq = head.seq;
+  let prev = head.hash;
+  const cols = {
+    id: [] as string[], seq: [] as number[], occurred_at: [] as string[], action: [] as string[], category: [] as string[],
+    status: [] as string[], severity: [] as string[], actor_type: [] as (string | null)[], actor_id: [] as (string | null)[],
+    actor_email: [] as (string | null)[], actor_name: [] as (string | null)[], targets: [] as string[], ip: [] as (string | null)[],
+    user_agent: [] as (string | null)[], location: [] as (string | null)[], request_id: [] as (string | null)[],
+    reason: [] as (string | null)[], changes: [] as string[], metadata: [] as string[], source: [] as string[],
+    idempotency_key: [] as (string | null)[], search_text: [] as string[], content_hash: [] as string[], prev_hash: [] as string[], hash: [] as string[],
+  };
+  drafts.forEach((d, i) => {
+    const key = d.idempotency_key;
+    if (key !== null) {
+      const first = firstIndexByKey.get(key)!;
+      const earlier = existing.get(key);
+      if (earlier) {
+        results[i] = { id: earlier, seq: 0, hash: "", status: "duplicate" };
+        return;
+      }
+      if (first !== i) {
+        results[i] = { id: ids[first]!, seq: 0, hash: "", status: "duplicate" };
+        return;
+      }
+    }
+    seq += 1;
+    const id = ids[i]!;
+    const content = { id, org_id: orgId, seq, ...d };
+    const ch = contentHash(content);
+    const hash = linkHash(prev, ch);
+    cols.id.push(id); cols.seq.push(seq); cols.occurred_at.push(d.occurred_at); cols.action.push(d.action);
+    cols.category.push(d.category); cols.status.push(d.status); cols.severity.push(d.severity);
+    cols.actor_type.push(d.actor?.type ?? null); cols.actor_id.push(d.actor?.id ?? null);
+    cols.actor_email.push(d.actor?.email ?? null); cols.actor_name.push(d.actor?.name ?? null);
+    cols.targets.push(JSON.stringify(d.targets)); cols.ip.push(d.context.ip); cols.user_agent.push(d.context.user_agent);
+    cols.location.push(d.context.location); cols.request_id.push(d.context.request_id); cols.reason.push(d.reason);
+    cols.changes.push(JSON.stringify(d.changes)); cols.metadata.push(JSON.stringify(d.metadata)); cols.source.push(d.source);
+    cols.idempotency_key.push(key); cols.search_text.push(searchTextOf(d)); cols.content_hash.push(ch);
+    cols.prev_hash.push(prev); cols.hash.push(hash);
+    results[i] = { id, seq, hash, status: "created" };
+    prev = hash;
+  });
+
+  if (cols.id.length > 0) {
+    await client.query(
+      `insert into audit_events (id, org_id, seq, occurred_at, received_at, action, category, status, severity,
+         actor_type, actor_id, actor_email, actor_name, targets, ip, user_agent, location, request_id, reason,
+         changes, metadata, source, idempotency_key, search_text, content_hash, prev_hash, hash)
+       select id, $1, seq, occurred_at, now(), action, category, status, severity, actor_type, actor_id, actor_email,
+         actor_name, targets, ip, user_agent, location, request_id, reason, changes, metadata, source,
+         idempotency_key, search_text, content_hash, prev_hash, hash
+       from unnest($2::uuid[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::inet[], $15::text[], $16::text[],
+         $17::text[], $18::text[], $19::jsonb[], $20::jsonb[], $21::text[], $22::text[], $23::text[], $24::text[],
+         $25::text[], $26::text[])
+         as t(id, seq, occurred_at, action, category, status, severity, actor_type, actor_id, actor_email, actor_name,
+           targets, ip, user_agent, location, request_id, reason, changes, metadata, source, idempotency_key,
+           search_text, content_hash, prev_hash, hash)`,
+      [orgId, cols.id, cols.seq, cols.occurred_at, cols.action, cols.category, cols.status, cols.severity,
+        cols.actor_type, cols.actor_id, cols.actor_email, cols.actor_name, cols.targets, cols.ip, cols.user_agent,
+        cols.location, cols.request_id, cols.reason, cols.changes, cols.metadata, cols.source, cols.idempotency_key,
+        cols.search_text, cols.content_hash, cols.prev_hash, cols.hash],
+    );
+    await client.query("update chain_heads set seq = $2, hash = $3, updated_at = now() where org_id = $1", [orgId, seq, prev]);
+  }
+  return results;
+}
+
+/** One request's valid drafts waiting for the next group commit of its org. */
+interface Pending {
+  drafts: EventDraft[];
+  resolve: (r: AppendedEvent[]) => void;
+  reject: (e: unknown) => void;
+}
+
+interface OrgQueue {
+  pending: Pending[];
+  running: boolean;
+}
+
+const queues = new Map<string, OrgQueue>();
+/** Largest group commit; a single request of 1000 still goes alone. */
+const GROUP_LIMIT = 2000;
+
+async function commitGroup(orgId: string, group: Pending[]): Promise<void> {
+  const drafts = group.flatMap((p) => p.drafts);
+  try {
+    await ensurePartitions(pool(), drafts.map((d) => d.occurred_at));
+    let appended: AppendedEvent[];
+    try {
+      appended = await withTransaction((client) => appendEvents(client, orgId, drafts));
+    } catch (err) {
+      // A partition this process thought existed was dropped (retention): make it again, once.
+      if ((err as { code?: string }).code !== "23514") throw err;
+      forgetKnownPartitions();
+      await ensurePartitions(pool(), drafts.map((d) => d.occurred_at));
+      appended = await withTransaction((client) => appendEvents(client, orgId, drafts));
+    }
+    let offset = 0;
+    for (const p of group) {
+      p.resolve(appended.slice(offset, offset + p.drafts.length));
+      offset += p.drafts.length;
+    }
+  } catch (err) {
+    for (const p of group) p.reject(err);
+  }
+}
+
+async function drain(orgId: string, queue: OrgQueue): Promise<void> {
+  queue.running = true;
+  try {
+    while (queue.pending.length > 0) {
+      const group: Pending[] = [];
+      let size = 0;
+      while (queue.pending.length > 0 && (group.length === 0 || size + queue.pending[0]!.drafts.length <= GROUP_LIMIT)) {
+        const next = queue.pending.shift()!;
+        size += next.drafts.length;
+        group.push(next);
+      }
+      await commitGroup(orgId, group);
+    }
+  } finally {
+    queue.running = false;
+    if (queue.pending.length === 0) queues.delete(orgId);
+  }
+}
+
+/** Appends drafts through the org's group-commit queue; resolves once they are durable. */
+export function appendThroughQueue(orgId: string, drafts: EventDraft[]): Promise<AppendedEvent[]> {
+  if (drafts.length === 0) return Promise.resolve([]);
+  let queue = queues.get(orgId);
+  if (!queue) {
+    queue = { pending: [], running: false };
+    queues.set(orgId, queue);
+  }
+  const promise = new Promise<AppendedEvent[]>((resolve, reject) => queue!.pending.push({ drafts, resolve, reject }));
+  if (!queue.running) void drain(orgId, queue);
+  return promise;
+}
+
+/** Validates items one by one and stores the valid ones; answers per item, in order. */
+export async function ingestEvents(orgId: string, items: unknown[], source: Source = "api"): Promise<IngestResult[]> {
+  const now = Date.now();
+  const results: IngestResult[] = new Array(items.length);
+  const drafts: EventDraft[] = [];
+  const draftIndex: number[] = [];
+  items.forEach((item, index) => {
+    const r = toDraft(item, source, now);
+    if (r.ok) {
+      drafts.push(r.draft);
+      draftIndex.push(index);
+    } else {
+      results[index] = { index, id: null, status: "rejected", errors: r.errors };
+    }
+  });
+  const appended = await appendThroughQueue(orgId, drafts);
+  appended.forEach((a, j) => {
+    const index = draftIndex[j]!;
+    results[index] = { index, id: a.id, status: a.status };
+  });
+  return results;
+}
+
+/** Records an event Vigil itself produces (console, jobs); used where no transaction is shared. */
+export async function recordEvent(orgId: string, event: Record<string, unknown>, source: Source): Promise<AppendedEvent> {
+  const r = toDraft(event, source);
+  if (!r.ok) throw new Error(`internal event is invalid: ${r.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`);
+  const [appended] = await appendThroughQueue(orgId, [r.draft]);
+  return appended!;
+}
+
+export type { AuditEvent };

@@ -1,0 +1,169 @@
+import { emptyFilter, FilterError, validateFilter, type EventFilter, type FilterTerms } from "@/lib/events/filter";
+import type { FieldError } from "@/lib/events/schema";
+
+/**
+ * The query language of DESIGN.md:
+ *
+ *   actor:john@company.com action:CONTACT_* category:export status:failed
+ *   ip:203.0.113.0/24 created:>=2025-01-01 created:2025-01-01..2025-01-31 -action:LOGOUT "free text"
+ *
+ * Qualifiers of one kind are OR-ed, different kinds AND-ed, a leading `-` negates. Bare
+ * words and quoted phrases are free text. Dates without a time are whole UTC days.
+ */
+
+export const QUALIFIERS = ["actor", "action", "category", "status", "ip", "created", "text"] as const;
+type Qualifier = (typeof QUALIFIERS)[number];
+
+interface Token {
+  negated: boolean;
+  key?: string;
+  value: string;
+  quoted: boolean;
+}
+
+function tokenize(q: string, errors: FieldError[]): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const n = q.length;
+  while (i < n) {
+    while (i < n && /\s/.test(q[i]!)) i++;
+    if (i >= n) break;
+    let negated = false;
+    if (q[i] === "-" && i + 1 < n && !/\s/.test(q[i + 1]!)) {
+      negated = true;
+      i++;
+    }
+    let key: string | undefined;
+    const keyMatch = /^([a-zA-Z_]+):/.exec(q.slice(i));
+    if (keyMatch) {
+      key = keyMatch[1]!.toLowerCase();
+      i += keyMatch[0].length;
+    }
+    let value = "";
+    let quoted = false;
+    if (q[i] === '"') {
+      quoted = true;
+      const end = q.indexOf('"', i + 1);
+      if (end === -1) {
+        errors.push({ path: "q", message: `unterminated quote at position ${i + 1}` });
+        value = q.slice(i + 1);
+        i = n;
+      } else {
+        value = q.slice(i + 1, end);
+        i = end + 1;
+      }
+    } else {
+      const start = i;
+      while (i < n && !/\s/.test(q[i]!)) i++;
+      value = q.slice(start, i);
+    }
+    tokens.push({ negated, key, value, quoted });
+  }
+  return tokens;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+function parseDate(value: string, edge: "start" | "end"): Date | undefined {
+  if (DATE_ONLY.test(value)) {
+    const start = Date.parse(`${value}T00:00:00.000Z`);
+    if (Number.isNaN(start)) return undefined;
+    return new Date(edge === "start" ? start : start + 24 * 3600_000 - 1);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+function applyCreated(filter: EventFilter, value: string, errors: FieldError[]): void {
+  const bad = () => errors.push({ path: "q.created", message: `'${value}' is not a date, a comparison (>=2025-01-01) or a range (2025-01-01..2025-01-31)` });
+  const range = value.split("..");
+  if (range.length === 2) {
+    const from = range[0] ? parseDate(range[0], "start") : undefined;
+    const to = range[1] ? parseDate(range[1], "end") : undefined;
+    if ((range[0] && !from) || (range[1] && !to) || (!from && !to)) return bad();
+    if (from) filter.from = from;
+    if (to) filter.to = to;
+    return;
+  }
+  const cmp = /^(>=|<=|>|<)?(.+)$/.exec(value);
+  if (!cmp) return bad();
+  const [, op, rest] = cmp;
+  const edge = op === "<=" || op === ">" ? "end" : "start";
+  const date = parseDate(rest!, edge);
+  if (!date) return bad();
+  switch (op) {
+    case ">=": filter.from = date; break;
+    case ">": filter.from = new Date(date.getTime() + 1); break;
+    case "<=": filter.to = date; break;
+    case "<": filter.to = new Date(date.getTime() - 1); break;
+    default:
+      filter.from = parseDate(rest!, "start");
+      filter.to = parseDate(rest!, "end");
+  }
+}
+
+/** Parses the query language into a filter; throws FilterError naming every problem. */
+export function parseQuery(q: string): EventFilter {
+  const errors: FieldError[] = [];
+  const filter = emptyFilter();
+  if (q.length > 2000) throw new FilterError([{ path: "q", message: "is longer than 2000 characters" }]);
+  for (const token of tokenize(q, errors)) {
+    const terms: FilterTerms = token.negated ? filter.not : filter;
+    if (token.key === undefined) {
+      if (token.value) terms.text.push(token.value);
+      continue;
+    }
+    if (!(QUALIFIERS as readonly string[]).includes(token.key)) {
+      errors.push({ path: "q", message: `unknown qualifier '${token.key}:' (known: ${QUALIFIERS.join(", ")}); quote the text to search for it` });
+      continue;
+    }
+    const key = token.key as Qualifier;
+    if (!token.value) {
+      errors.push({ path: `q.${key}`, message: `${key}: needs a value` });
+      continue;
+    }
+    switch (key) {
+      case "created":
+        if (token.negated) errors.push({ path: "q.created", message: "created: can't be negated; use a range" });
+        else applyCreated(filter, token.value, errors);
+        break;
+      case "action": terms.action.push(token.value.toUpperCase()); break;
+      case "category": terms.category.push(token.value.toLowerCase() as FilterTerms["category"][number]); break;
+      case "status": terms.status.push(token.value.toLowerCase() as FilterTerms["status"][number]); break;
+      default: terms[key].push(token.value);
+    }
+  }
+  if (errors.length > 0) throw new FilterError(errors);
+  try {
+    validateFilter(filter);
+  } catch (err) {
+    if (err instanceof FilterError) {
+      throw new FilterError(err.errors.map((e) => ({ ...e, path: `q.${e.path.replace(/^not\./, "")}` })));
+    }
+    throw err;
+  }
+  return filter;
+}
+
+function quote(value: string): string {
+  return /[\s"]/.test(value) || value === "" ? `"${value.replace(/"/g, "")}"` : value;
+}
+
+/** Writes a filter back as query-language text: the search bar and the controls are two views of it. */
+export function formatQuery(f: EventFilter): string {
+  const parts: string[] = [];
+  const emit = (terms: FilterTerms, sign: string) => {
+    for (const key of ["actor", "action", "category", "status", "ip"] as const) {
+      for (const v of terms[key]) parts.push(`${sign}${key}:${quote(v)}`);
+    }
+    for (const t of terms.text) parts.push(sign ? `${sign}text:${quote(t)}` : quote(t));
+  };
+  emit(f, "");
+  const day = (d: Date) => d.toISOString();
+  if (f.from && f.to) parts.push(`created:${day(f.from)}..${day(f.to)}`);
+  else if (f.from) parts.push(`created:>=${day(f.from)}`);
+  else if (f.to) parts.push(`created:<=${day(f.to)}`);
+  emit(f.not, "-");
+  return parts.join(" ");
+}

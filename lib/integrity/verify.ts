@@ -1,0 +1,83 @@
+import { pool } from "@/lib/db/pool";
+import { ChainVerifier } from "@/lib/integrity/chain";
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
+import { latestCheckpoint } from "@/lib/integrity/checkpoints";
+
+/**
+ * Re-verifies an org's chain from the database, in seq order and in bounded batches, and
+ * compares the head with the latest signed checkpoint: rows deleted from the end of the
+ * chain leave no broken link, but they leave the chain shorter than what was signed.
+ */
+
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  first_bad_seq: number | null;
+  head_seq: number;
+  head_hash: string | null;
+  /** Events the latest checkpoint vouches for that are no longer there. */
+  missing: number;
+  checkpoint: { seq: number; hash: string; signed_at: string } | null;
+  problems: string[];
+}
+
+const BATCH = 5000;
+
+export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } = {}): Promise<ChainVerification> {
+  const verifier = new ChainVerifier();
+  let after = (opts.fromSeq ?? 1) - 1;
+  if (after > 0) {
+    // Start from a trusted link: the hash of the event before the range.
+    const prev = await pool().query<{ seq: number; hash: string }>("select seq, hash from audit_events where org_id = $1 and seq = $2", [orgId, after]);
+    if (prev.rows[0]) {
+      verifier.lastSeq = prev.rows[0].seq;
+      verifier.lastHash = prev.rows[0].hash;
+    }
+  }
+  for (;;) {
+    const { rows } = await pool().query<EventRow>(
+      `select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq > $2 order by seq limit $3`,
+      [orgId, after, BATCH],
+    );
+    for (const row of rows) verifier.add(rowToEvent(row));
+    if (rows.length < BATCH) break;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
+  const head = await pool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
+  const headSeq = head.rows[0]?.seq ?? 0;
+  const problems = verifier.problems.map((p) => p.message);
+  let firstBad = verifier.firstBadSeq;
+  if (verifier.lastSeq !== undefined && verifier.lastSeq !== headSeq) {
+    problems.push(`the last stored event is seq ${verifier.lastSeq} but the chain head is ${headSeq}`);
+    firstBad ??= Math.min(verifier.lastSeq, headSeq) + 1;
+  }
+  if ((opts.fromSeq ?? 1) === 1 && verifier.gaps > 0) {
+    problems.push(`${verifier.gaps} gap(s) in seq: events are missing from the middle of the chain`);
+  }
+  const cp = await latestCheckpoint(orgId);
+  let missing = 0;
+  if (cp) {
+    const lastSeq = verifier.lastSeq ?? 0;
+    if (lastSeq < cp.seq) {
+      missing = cp.seq - lastSeq;
+      problems.push(`${missing} event(s) signed in the checkpoint of ${cp.signedAt.toISOString()} (seq ${cp.seq}) are missing`);
+      firstBad ??= lastSeq + 1;
+    } else {
+      const at = await pool().query<{ hash: string }>("select hash from audit_events where org_id = $1 and seq = $2", [orgId, cp.seq]);
+      if (at.rows[0] && at.rows[0].hash !== cp.hash) {
+        problems.push(`the event at checkpoint seq ${cp.seq} no longer has the signed hash`);
+        firstBad ??= cp.seq;
+      }
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    checked: verifier.checked,
+    first_bad_seq: firstBad,
+    head_seq: headSeq,
+    head_hash: head.rows[0]?.hash ?? null,
+    missing,
+    checkpoint: cp ? { seq: cp.seq, hash: cp.hash, signed_at: cp.signedAt.toISOString() } : null,
+    problems,
+  };
+}

@@ -1,0 +1,14 @@
+import { afterAll, inject } from "vitest";
+import { closePool } from "@/lib/db/pool";
+import { disconnectPrisma } from "@/lib/db/prisma";
+import { resetEnvCache } from "@/lib/env";
+
+process.env.DATABASE_URL = inject("databaseUrl");
+process.env.VIGIL_API_RATE ??= "100000";
+process.env.VIGIL_API_BURST ??= "100000";
+resetEnvCache();
+
+afterAll(async () => {
+  await disconnectPrisma();
+  await closePool();
+});
