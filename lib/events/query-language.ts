@@ -43,15 +43,25 @@ function tokenize(q: string, errors: FieldError[]): Token[] {
     let quoted = false;
     if (q[i] === '"') {
       quoted = true;
-      const end = q.indexOf('"', i + 1);
-      if (end === -1) {
-        errors.push({ path: "q", message: `unterminated quote at position ${i + 1}` });
-        value = q.slice(i + 1);
-        i = n;
-      } else {
-        value = q.slice(i + 1, end);
-        i = end + 1;
+      // Inside quotes, \" is a quote and \\ a backslash; any other backslash is itself.
+      const open = i;
+      let closed = false;
+      i++;
+      while (i < n) {
+        const c = q[i]!;
+        if (c === "\\" && (q[i + 1] === '"' || q[i + 1] === "\\")) {
+          value += q[i + 1];
+          i += 2;
+        } else if (c === '"') {
+          closed = true;
+          i++;
+          break;
+        } else {
+          value += c;
+          i++;
+        }
       }
+      if (!closed) errors.push({ path: "q", message: `unterminated quote at position ${open + 1}` });
     } else {
       const start = i;
       while (i < n && !/\s/.test(q[i]!)) i++;
@@ -62,21 +72,26 @@ function tokenize(q: string, errors: FieldError[]): Token[] {
   return tokens;
 }
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** A date (a whole UTC day) or a date-time; a date-time without a zone is UTC. */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function parseDate(value: string, edge: "start" | "end"): Date | undefined {
-  if (DATE_ONLY.test(value)) {
-    const start = Date.parse(`${value}T00:00:00.000Z`);
-    if (Number.isNaN(start)) return undefined;
-    return new Date(edge === "start" ? start : start + 24 * 3600_000 - 1);
-  }
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
-  const t = Date.parse(value);
+  const m = DATE_TIME.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  // Date.parse rolls 2025-02-30 over to March 2: check the calendar day exists.
+  const day = new Date(0);
+  day.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
+  if (h === undefined) return new Date(edge === "start" ? day.getTime() : day.getTime() + 24 * 3600_000 - 1);
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined;
+  const offset = !zone || zone.toUpperCase() === "Z" ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s ?? "00"}.${(frac ?? "").padEnd(3, "0").slice(0, 3)}${offset}`);
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
 function applyCreated(filter: EventFilter, value: string, errors: FieldError[]): void {
-  const bad = () => errors.push({ path: "q.created", message: `'${value}' is not a date, a comparison (>=2025-01-01) or a range (2025-01-01..2025-01-31)` });
+  const bad = (): void => void errors.push({ path: "q.created", message: `'${value}' is not a date, a comparison (>=2025-01-01) or a range (2025-01-01..2025-01-31)` });
   const range = value.split("..");
   if (range.length === 2) {
     const from = range[0] ? parseDate(range[0], "start") : undefined;
@@ -146,8 +161,13 @@ export function parseQuery(q: string): EventFilter {
   return filter;
 }
 
-function quote(value: string): string {
-  return /[\s"]/.test(value) || value === "" ? `"${value.replace(/"/g, "")}"` : value;
+/**
+ * A value as the tokenizer will read it back. Bare free text must also be quoted when it
+ * would read as a qualifier (`a:b`) or a negation (`-x`).
+ */
+function quote(value: string, bare = false): string {
+  const needs = value === "" || /[\s"]/.test(value) || (bare && (value.includes(":") || value.startsWith("-")));
+  return needs ? `"${value.replace(/[\\"]/g, (c) => "\\" + c)}"` : value;
 }
 
 /** Writes a filter back as query-language text: the search bar and the controls are two views of it. */
@@ -157,7 +177,7 @@ export function formatQuery(f: EventFilter): string {
     for (const key of ["actor", "action", "category", "status", "ip"] as const) {
       for (const v of terms[key]) parts.push(`${sign}${key}:${quote(v)}`);
     }
-    for (const t of terms.text) parts.push(sign ? `${sign}text:${quote(t)}` : quote(t));
+    for (const t of terms.text) parts.push(sign ? `${sign}text:${quote(t)}` : quote(t, true));
   };
   emit(f, "");
   const day = (d: Date) => d.toISOString();

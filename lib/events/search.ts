@@ -13,14 +13,20 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function encodeCursor(e: { occurred_at: string; id: string }): string {
   return Buffer.from(JSON.stringify([e.occurred_at, e.id])).toString("base64url");
 }
 
+const ISO_MS = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function decodeCursor(cursor: string): { occurredAt: string; id: string } {
   try {
     const [occurredAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
-    if (typeof occurredAt !== "string" || Number.isNaN(Date.parse(occurredAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
+    // Exactly what encodeCursor writes: anything looser reaches PostgreSQL's casts and fails there.
+    if (typeof occurredAt !== "string" || !ISO_MS.test(occurredAt) || new Date(occurredAt).toISOString() !== occurredAt) throw new Error();
+    if (typeof id !== "string" || !UUID.test(id)) throw new Error();
     return { occurredAt, id };
   } catch {
     throw new FilterError([{ path: "cursor", message: "is not a cursor returned by this API" }]);
@@ -43,8 +49,6 @@ export async function searchEvents(orgId: string, filter: EventFilter, opts: { l
   const last = data[data.length - 1];
   return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last) : null };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One event of the org, or undefined: a foreign id looks exactly like a missing one. */
 export async function getEvent(orgId: string, id: string): Promise<AuditEvent | undefined> {

@@ -8,7 +8,7 @@ export async function newOrg(scopes?: ApiScope[]): Promise<CreatedOrg> {
   return createOrganization({ name, apiKeyScopes: scopes });
 }
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+type Handler = (req: Request, ctx: { params: Promise<any> }) => Promise<Response>;
 
 /** Calls a route handler the way Next.js does, with a real Request. */
 export async function call(
