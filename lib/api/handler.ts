@@ -46,7 +46,7 @@ export function enforceRateLimit(principal: ApiKeyPrincipal): void {
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const parsed = schema.safeParse(paramsToObject(new URL(req.url).searchParams));
-  if (!parsed.success) throw new ApiError("invalid_request", "invalid query parameters", zodErrors(parsed.error));
+  if (!parsed.success) throw new ApiError("invalid_request", "invalid query parameters", zodErrors(parsed.error, "", "(query)"));
   return parsed.data;
 }
 

@@ -10,9 +10,6 @@ import { API_SCOPES } from "@/lib/auth/scopes";
 
 type JsonSchema = Record<string, unknown>;
 
-/** Schemas with a meta id that zod hoisted out of the one being converted; they go to components.schemas. */
-const hoisted: Record<string, JsonSchema> = {};
-
 /** JSON Schema references of OpenAPI point into components.schemas, not into a local `definitions`. */
 function toComponentRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toComponentRefs);
@@ -30,7 +27,7 @@ function toComponentRefs(value: unknown): unknown {
  * a reference that resolves nowhere once placed in components.schemas. Unwrap the root and
  * move any other named schema into components.schemas.
  */
-function schemaOf(schema: z.ZodType): JsonSchema {
+function schemaOf(schema: z.ZodType, hoisted: Record<string, JsonSchema>): JsonSchema {
   const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", unrepresentable: "any" }) as JsonSchema;
   delete json.$schema;
   const defs = { ...((json.definitions ?? {}) as Record<string, JsonSchema>), ...((json.$defs ?? {}) as Record<string, JsonSchema>) };
@@ -46,9 +43,9 @@ function schemaOf(schema: z.ZodType): JsonSchema {
   return toComponentRefs(root) as JsonSchema;
 }
 
-function queryParameters(schema: z.ZodObject): unknown[] {
+function queryParameters(schema: z.ZodObject, hoisted: Record<string, JsonSchema>): unknown[] {
   return Object.entries(schema.shape).map(([name, field]) => {
-    const json = schemaOf(field as z.ZodType);
+    const json = schemaOf(field as z.ZodType, hoisted);
     const description = (json.description as string | undefined) ?? undefined;
     delete json.description;
     return { name, in: "query", required: false, description, schema: json };
@@ -89,8 +86,8 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
 
 export function openApiDocument(): Record<string, unknown> {
-  for (const id of Object.keys(hoisted)) delete hoisted[id];
-  // Paths first: converting their schemas hoists named ones into components.schemas.
+  // Named schemas met while converting (other than the converted one) go to components.schemas.
+  const hoisted: Record<string, JsonSchema> = {};
   const paths = {
     "/api/v1/events": {
       post: {
@@ -109,7 +106,7 @@ export function openApiDocument(): Record<string, unknown> {
       get: {
         summary: "Search events, newest first",
         description: "Scope events:read. Keyset pagination: pass next_cursor as cursor.",
-        parameters: queryParameters(searchQuerySchema),
+        parameters: queryParameters(searchQuerySchema, hoisted),
         responses: {
           "200": { description: "A page", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/Event" } }, next_cursor: { type: "string", nullable: true } } } } } },
           ...errors(400, 401, 403, 429, 503),
@@ -126,7 +123,7 @@ export function openApiDocument(): Record<string, unknown> {
     "/api/v1/exports": {
       get: {
         summary: "Streamed export of a filter as NDJSON or CSV, recorded as DATA_EXPORTED",
-        parameters: queryParameters(exportQuerySchema),
+        parameters: queryParameters(exportQuerySchema, hoisted),
         responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 429, 503) },
       },
     },
@@ -141,9 +138,9 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
   const schemas = {
-    EventInput: schemaOf(eventInputSchema),
-    EventBatch: schemaOf(batchInputSchema),
-    IngestResult: schemaOf(ingestResultSchema),
+    EventInput: schemaOf(eventInputSchema, hoisted),
+    EventBatch: schemaOf(batchInputSchema, hoisted),
+    IngestResult: schemaOf(ingestResultSchema, hoisted),
     Event: eventSchema,
     Error: errorSchema,
   };

@@ -43,6 +43,9 @@ export class FilterError extends Error {
 export function parseIpOrCidr(value: string): { kind: "address" | "cidr"; text: string } | undefined {
   const v = value.trim();
   if (v.includes("/")) {
+    // The same plain forms as an address: ipaddr.js would read "10.1/16" as 10.0.0.1.
+    const [host = "", prefix = ""] = v.split("/", 2);
+    if (!(/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":")) || !/^\d{1,3}$/.test(prefix)) return undefined;
     try {
       const [addr, bits] = ipaddr.parseCIDR(v);
       const network = addr.kind() === "ipv4"

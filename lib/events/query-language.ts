@@ -149,15 +149,14 @@ export function parseQuery(q: string): EventFilter {
       default: terms[key].push(token.value);
     }
   }
-  if (errors.length > 0) throw new FilterError(errors);
   try {
     validateFilter(filter);
   } catch (err) {
-    if (err instanceof FilterError) {
-      throw new FilterError(err.errors.map((e) => ({ ...e, path: `q.${e.path.replace(/^not\./, "")}` })));
-    }
-    throw err;
+    if (!(err instanceof FilterError)) throw err;
+    errors.push(...err.errors.map((e) => ({ ...e, path: `q.${e.path.replace(/^not\./, "")}` })));
   }
+  // Every problem at once: the syntax and the values.
+  if (errors.length > 0) throw new FilterError(errors);
   return filter;
 }
 

@@ -148,12 +148,15 @@ export interface FieldError {
   message: string;
 }
 
-export function zodErrors(error: z.ZodError, prefix = ""): FieldError[] {
+/** Every zod issue as { path, message }; `root` names the whole input (the body, the query string). */
+export function zodErrors(error: z.ZodError, prefix = "", root = "(body)"): FieldError[] {
   return error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
     let message = issue.message;
-    if (issue.code === "unrecognized_keys") message = `unknown field(s): ${issue.keys.join(", ")}`;
+    if (issue.code === "unrecognized_keys") {
+      message = root === "(query)" ? `unknown parameter(s): ${issue.keys.join(", ")}` : `unknown field(s): ${issue.keys.join(", ")}`;
+    }
     if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "is required";
-    return { path: path || "(body)", message };
+    return { path: path || root, message };
   });
 }

@@ -43,7 +43,7 @@ export function paramsToObject(params: URLSearchParams): Record<string, string> 
 
 export function parseSearchQuery(params: URLSearchParams, allowed: z.ZodObject = searchQuerySchema): SearchQuery {
   const parsed = allowed.safeParse(paramsToObject(params));
-  if (!parsed.success) throw new FilterError(zodErrors(parsed.error));
+  if (!parsed.success) throw new FilterError(zodErrors(parsed.error, "", "(query)"));
   return parsed.data as SearchQuery;
 }
 

@@ -59,6 +59,8 @@ export class ChainVerifier {
   firstSeq: number | undefined;
   lastSeq: number | undefined;
   lastHash: string | undefined;
+  /** The first seq missing from a gap, if any: where a full chain stops being whole. */
+  firstMissingSeq: number | undefined;
   problems: ChainProblem[] = [];
 
   constructor(private readonly maxProblems = 100) {}
@@ -98,6 +100,7 @@ export class ChainVerifier {
       }
     } else {
       this.gaps++;
+      this.firstMissingSeq ??= this.lastSeq + 1;
     }
     this.lastSeq = seq;
     this.lastHash = event.hash;

@@ -84,10 +84,13 @@ export function checkpointToJson(c: Checkpoint): CheckpointJson {
   return { id: c.id, org_id: c.orgId, seq: c.seq, hash: c.hash, signed_at: c.signedAt.toISOString(), key_id: c.keyId, signature: c.signature };
 }
 
-/** Signs the org's current head and stores the checkpoint. */
-export async function takeCheckpoint(orgId: string): Promise<Checkpoint> {
+/**
+ * Signs the org's current head and stores the checkpoint. `at` signs a head the caller has
+ * just verified instead (the verify job), so nothing unverified is ever signed.
+ */
+export async function takeCheckpoint(orgId: string, at?: { seq: number; hash: string }): Promise<Checkpoint> {
   const key = await signingKey();
-  const head = await pool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
+  const head = at ? { rows: [at] } : await pool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
   const seq = head.rows[0]?.seq ?? 0;
   const hash = head.rows[0]?.hash ?? "0".repeat(64);
   const signedAt = new Date(Math.floor(Date.now()));

@@ -34,12 +34,32 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
       verifier.lastHash = prev.rows[0].hash;
     }
   }
+  // Seq ranges that retention removed after verified archive segments took them (lib/retention):
+  // a gap inside them is not a loss, and where a segment ends right before the gap's end,
+  // its last hash is the link the next stored event must follow.
+  const { rows: segments } = await pool().query<{ from_seq: number; to_seq: number; last_hash: string }>(
+    "select from_seq, to_seq, last_hash from archive_segments where org_id = $1 order by from_seq",
+    [orgId],
+  );
+  const archivedUpTo = (from: number, to: number): boolean => {
+    let next = from;
+    for (const sg of segments) if (sg.from_seq <= next && sg.to_seq >= next) next = sg.to_seq + 1;
+    return next > to;
+  };
   for (;;) {
     const { rows } = await pool().query<EventRow>(
       `select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq > $2 order by seq limit $3`,
       [orgId, after, BATCH],
     );
-    for (const row of rows) verifier.add(rowToEvent(row));
+    for (const row of rows) {
+      const event = rowToEvent(row);
+      const expected = (verifier.lastSeq ?? (opts.fromSeq ?? 1) - 1) + 1;
+      if (event.seq > expected && archivedUpTo(expected, event.seq - 1)) {
+        verifier.lastSeq = event.seq - 1;
+        verifier.lastHash = segments.find((sg) => sg.to_seq === event.seq - 1)?.last_hash ?? event.prev_hash;
+      }
+      verifier.add(event);
+    }
     if (rows.length < BATCH) break;
     after = Number(rows[rows.length - 1]!.seq);
   }
@@ -53,6 +73,7 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
   }
   if ((opts.fromSeq ?? 1) === 1 && verifier.gaps > 0) {
     problems.push(`${verifier.gaps} gap(s) in seq: events are missing from the middle of the chain`);
+    firstBad = Math.min(firstBad ?? Infinity, verifier.firstMissingSeq!);
   }
   const cp = await latestCheckpoint(orgId);
   let missing = 0;

@@ -1,0 +1,97 @@
+/**
+ * What every benchmark needs: a throwaway PostgreSQL with real durability (fsync and
+ * synchronous commit on, as in production), the app served by `next start` against it, and
+ * percentiles. Runs only on this machine's loopback.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { startEmbedded, type EmbeddedHandle } from "@/lib/db/embedded";
+import { resetEnvCache } from "@/lib/env";
+import { prepareDatabase } from "@/lib/db/bootstrap";
+import { needsBuild } from "../scripts/build-state";
+
+export interface BenchDatabase {
+  url: string;
+  db: EmbeddedHandle;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function benchDatabase(): Promise<BenchDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-bench-"));
+  const db = await startEmbedded({ dataDir: dir, port: 58000 + Math.floor(Math.random() * 1000), persistent: true });
+  process.env.DATABASE_URL = db.url;
+  resetEnvCache();
+  await prepareDatabase(db.url);
+  return {
+    url: db.url,
+    db,
+    dir,
+    stop: async () => {
+      await db.stop().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startApp(url: string, port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
+  const env = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: url,
+    AUTH_SECRET: "bench-auth-secret-0123456789abcdef",
+    CRON_SECRET: "bench-cron-secret-0123456789abcdef",
+    VIGIL_API_RATE: "1000000",
+    VIGIL_API_BURST: "1000000",
+    DB_POOL_MAX: "10",
+    ...extraEnv,
+  };
+  if (needsBuild()) {
+    console.error("building the app (next build)…");
+    const r = spawnSync("node_modules/.bin/next", ["build"], { stdio: "inherit", env });
+    if (r.status !== 0) throw new Error("next build failed");
+  }
+  const child = spawn("node_modules/.bin/next", ["start", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "inherit"], env });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (r.ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error("the app did not start");
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+export function summarize(samples: number[]): { p50: number; p95: number; p99: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
+}
+
+export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** Runs `tasks` with at most `concurrency` in flight. */
+export async function pooled<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,239 @@
+import { describe, expect, it } from "vitest";
+import type pg from "pg";
+import { POST } from "@/app/api/v1/events/route";
+import { GET as getOne } from "@/app/api/v1/events/[id]/route";
+import { GET as verifyRoute } from "@/app/api/v1/chain/verify/route";
+import { GET as checkpointsRoute } from "@/app/api/v1/chain/checkpoints/route";
+import { pool } from "@/lib/db/pool";
+import { takeCheckpoint, verifyCheckpointSignature, type CheckpointJson } from "@/lib/integrity/checkpoints";
+import { call, newOrg } from "@/tests/helpers/fixtures";
+
+/**
+ * The integrity side: a clean chain verifies; rows rewritten behind the trigger's back are
+ * found at their seq; the database itself refuses UPDATE and DELETE; rows cut from the end
+ * (with the head moved back to hide it) are caught by the signed checkpoint.
+ */
+
+async function orgWithEvents(count: number) {
+  const { apiKey, org } = await newOrg();
+  const res = await call(POST, {
+    key: apiKey.key,
+    body: {
+      events: Array.from({ length: count }, (_, i) => ({
+        action: i % 2 ? "CONTACT_UPDATED" : "LOGIN_SUCCESS",
+        actor: { type: "user", email: `user${i}@company.com` },
+        context: { ip: `203.0.113.${i}` },
+        reason: `reason ${i}`,
+        metadata: { i },
+      })),
+    },
+  });
+  expect(res.status).toBe(201);
+  return { key: apiKey.key, orgId: org.id, ids: res.json.data.map((r: { id: string }) => r.id) as string[] };
+}
+
+async function verify(key: string) {
+  const res = await call(verifyRoute, { key });
+  expect(res.status).toBe(200);
+  return res.json;
+}
+
+/** Runs statements in one transaction on one connection; rolls back on error. */
+async function inTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool().connect();
+  try {
+    await client.query("begin");
+    const out = await fn(client);
+    await client.query("commit");
+    return out;
+  } catch (err) {
+    await client.query("rollback");
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * What an attacker with the table owner's rights does: switch the append-only trigger off,
+ * rewrite, switch it on. In one transaction, so that no other test ever sees it off.
+ */
+async function tamper(sql: string, params: unknown[]): Promise<number> {
+  return inTransaction(async (c) => {
+    await c.query("alter table audit_events disable trigger audit_events_append_only");
+    const r = await c.query(sql, params);
+    await c.query("alter table audit_events enable trigger audit_events_append_only");
+    return r.rowCount ?? 0;
+  });
+}
+
+describe("GET /api/v1/chain/verify", () => {
+  it("is ok on a clean chain, and on an empty one", async () => {
+    const o = await orgWithEvents(12);
+    expect(await verify(o.key)).toMatchObject({ ok: true, checked: 12, first_bad_seq: null, head_seq: 12, missing: 0, problems: [] });
+    const empty = await newOrg();
+    expect(await verify(empty.apiKey.key)).toMatchObject({ ok: true, checked: 0, first_bad_seq: null, head_seq: 0 });
+  });
+
+  it("finds a row whose metadata was rewritten behind the trigger's back, at its seq", async () => {
+    const o = await orgWithEvents(15);
+    const changed = await tamper(`update audit_events set metadata = metadata || '{"i": 999}' where org_id = $1 and seq = 7`, [o.orgId]);
+    expect(changed).toBe(1);
+    const v = await verify(o.key);
+    expect(v).toMatchObject({ ok: false, checked: 15, first_bad_seq: 7 });
+    expect(v.problems.join("\n")).toMatch(/content does not match content_hash at seq 7/);
+    // The event page says so too; its neighbour still links.
+    const seven = await call(getOne, { key: o.key, params: { id: o.ids[6]! } });
+    expect(seven.json.data).toMatchObject({ seq: 7, metadata: { i: 999 }, chain: { verified: false } });
+    const eight = await call(getOne, { key: o.key, params: { id: o.ids[7]! } });
+    expect(eight.json.data.chain.verified).toBe(true);
+  });
+
+  it("finds a rewritten reason, and a rewrite that recomputes the row's own hashes", async () => {
+    const o = await orgWithEvents(10);
+    await tamper("update audit_events set reason = 'nothing to see' where org_id = $1 and seq = 4", [o.orgId]);
+    expect(await verify(o.key)).toMatchObject({ ok: false, first_bad_seq: 4 });
+
+    const p = await orgWithEvents(10);
+    // Rewrite seq 6 and fix its content_hash and hash: the break moves to seq 7's link.
+    const { contentHash, linkHash } = await import("@/lib/integrity/chain");
+    const six = (await call(getOne, { key: p.key, params: { id: p.ids[5]! } })).json.data;
+    const forged = { ...six, reason: "forged" }; // contentHash leaves out the "chain" mark
+    const ch = contentHash(forged);
+    await tamper("update audit_events set reason = 'forged', content_hash = $2, hash = $3 where org_id = $1 and seq = 6",
+      [p.orgId, ch, linkHash(forged.prev_hash, ch)]);
+    const v = await verify(p.key);
+    expect(v).toMatchObject({ ok: false, first_bad_seq: 7 });
+    expect(v.problems.join("\n")).toMatch(/prev_hash at seq 7 is not the hash of seq 6/);
+  });
+
+  it("reports a row deleted from the middle as a gap at its seq", async () => {
+    const o = await orgWithEvents(10);
+    await inTransaction(async (c) => {
+      await c.query("set local vigil.retention = 'on'");
+      await c.query("delete from audit_events where org_id = $1 and seq = 5", [o.orgId]);
+    });
+    const v = await verify(o.key);
+    expect(v).toMatchObject({ ok: false, checked: 9, first_bad_seq: 5 });
+    expect(v.problems.join("\n")).toMatch(/gap/);
+  });
+});
+
+describe("the database refuses to rewrite the trail", () => {
+  it("UPDATE, DELETE and TRUNCATE fail while the trigger is on; nothing changes", async () => {
+    const o = await orgWithEvents(3);
+    const refused = async (sql: string) => {
+      const err = await pool().query(sql, sql.includes("$1") ? [o.orgId] : []).then(() => undefined, (e: unknown) => e as { code?: string; message: string });
+      expect(err, sql).toBeDefined();
+      expect(err!.code).toBe("42501");
+      expect(err!.message).toMatch(/append-only/);
+    };
+    await refused("update audit_events set reason = 'x' where org_id = $1 and seq = 2");
+    await refused("update audit_events set metadata = '{}' where org_id = $1");
+    await refused("delete from audit_events where org_id = $1 and seq = 3");
+    // TRUNCATE inside a transaction that is rolled back whatever happens: if the trigger ever
+    // went missing, this test fails without emptying the table under the other test files.
+    const c = await pool().connect();
+    try {
+      await c.query("begin");
+      const err = await c.query("truncate audit_events").then(() => undefined, (e: unknown) => e as { code?: string; message: string });
+      expect(err?.code).toBe("42501");
+      expect(err?.message).toMatch(/append-only: TRUNCATE refused/);
+    } finally {
+      await c.query("rollback");
+      c.release();
+    }
+    // Deleting straight from a partition is refused too: the trigger is on every partition.
+    const { rows: [part] } = await pool().query<{ rel: string }>(
+      "select tableoid::regclass::text as rel from audit_events where org_id = $1 limit 1", [o.orgId]);
+    await refused(`delete from ${part!.rel} where org_id = $1`);
+    // Outside a retention transaction the flag does nothing for UPDATE.
+    await expect(inTransaction(async (c) => {
+      await c.query("set local vigil.retention = 'on'");
+      await c.query("update audit_events set reason = 'x' where org_id = $1", [o.orgId]);
+    })).rejects.toMatchObject({ code: "42501" });
+    expect(await verify(o.key)).toMatchObject({ ok: true, checked: 3 });
+  });
+});
+
+describe("signed checkpoints", () => {
+  it("catch the newest rows deleted with the head moved back to hide it", async () => {
+    const o = await orgWithEvents(20);
+    const cp = await takeCheckpoint(o.orgId);
+    expect(cp).toMatchObject({ orgId: o.orgId, seq: 20 });
+    expect(await verify(o.key)).toMatchObject({ ok: true, missing: 0, checkpoint: { seq: 20, hash: cp.hash } });
+
+    await inTransaction(async (c) => {
+      await c.query("set local vigil.retention = 'on'");
+      const del = await c.query("delete from audit_events where org_id = $1 and seq > 17", [o.orgId]);
+      expect(del.rowCount).toBe(3);
+      await c.query(
+        "update chain_heads set seq = 17, hash = (select hash from audit_events where org_id = $1 and seq = 17) where org_id = $1",
+        [o.orgId],
+      );
+    });
+    const v = await verify(o.key);
+    expect(v).toMatchObject({ ok: false, checked: 17, head_seq: 17, missing: 3, first_bad_seq: 18, checkpoint: { seq: 20 } });
+    expect(v.problems.join("\n")).toMatch(/3 event\(s\) signed in the checkpoint .* are missing/);
+  });
+
+  it("without a checkpoint, rows cut from the end still show against the chain head", async () => {
+    const o = await orgWithEvents(8);
+    await inTransaction(async (c) => {
+      await c.query("set local vigil.retention = 'on'");
+      await c.query("delete from audit_events where org_id = $1 and seq > 6", [o.orgId]);
+    });
+    expect(await verify(o.key)).toMatchObject({ ok: false, checked: 6, head_seq: 8, first_bad_seq: 7 });
+  });
+
+  it("GET /api/v1/chain/checkpoints lists them with the public keys that check them", async () => {
+    const o = await orgWithEvents(5);
+    await takeCheckpoint(o.orgId);
+    await call(POST, { key: o.key, body: { action: "LOGOUT" } });
+    await takeCheckpoint(o.orgId);
+    const res = await call(checkpointsRoute, { key: o.key, path: "/api/v1/chain/checkpoints" });
+    expect(res.status).toBe(200);
+    const { data, public_keys: keys } = res.json as { data: CheckpointJson[]; public_keys: Array<{ id: string; public_key: string }> };
+    expect(data.map((c) => c.seq)).toEqual([6, 5]);
+    expect(res.json.algorithm).toMatch(/Ed25519/);
+    for (const c of data) {
+      expect(c).toMatchObject({ org_id: o.orgId, hash: expect.stringMatching(/^[0-9a-f]{64}$/), signed_at: expect.any(String) });
+      const key = keys.find((k) => k.id === c.key_id);
+      expect(key?.public_key).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+      expect(verifyCheckpointSignature(c, key!.public_key)).toBe(true);
+    }
+    // The signed head is the chain's real head at the time.
+    const head = await pool().query("select hash from audit_events where org_id = $1 and seq = 6", [o.orgId]);
+    expect(data[0]!.hash).toBe(head.rows[0].hash);
+
+    const c = data[0]!;
+    const pem = keys.find((k) => k.id === c.key_id)!.public_key;
+    expect(verifyCheckpointSignature({ ...c, seq: c.seq + 1 }, pem)).toBe(false);
+    expect(verifyCheckpointSignature({ ...c, hash: "0".repeat(64) }, pem)).toBe(false);
+    expect(verifyCheckpointSignature({ ...c, signed_at: new Date(Date.parse(c.signed_at) + 1).toISOString() }, pem)).toBe(false);
+    expect(verifyCheckpointSignature({ ...c, org_id: data[0]!.id }, pem)).toBe(false);
+    const sig = Buffer.from(c.signature, "base64");
+    sig[0] = sig[0]! ^ 1;
+    expect(verifyCheckpointSignature({ ...c, signature: sig.toString("base64") }, pem)).toBe(false);
+    // Another key does not check it.
+    const crypto = await import("node:crypto");
+    const otherPem = crypto.generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
+    expect(verifyCheckpointSignature(c, otherPem)).toBe(false);
+
+    // Another org sees none of these checkpoints; limit is validated.
+    const other = await newOrg();
+    const foreign = await call(checkpointsRoute, { key: other.apiKey.key, path: "/api/v1/chain/checkpoints" });
+    expect(foreign.json.data).toEqual([]);
+    const bad = await call(checkpointsRoute, { key: o.key, path: "/api/v1/chain/checkpoints?limit=0" });
+    expect(bad.status).toBe(400);
+    const limited = await call(checkpointsRoute, { key: o.key, path: "/api/v1/chain/checkpoints?limit=1" });
+    expect(limited.json.data.map((x: CheckpointJson) => x.seq)).toEqual([6]);
+  });
+
+  it("requires events:read", async () => {
+    const writeOnly = await newOrg(["events:write"]);
+    expect((await call(verifyRoute, { key: writeOnly.apiKey.key })).status).toBe(403);
+    expect((await call(checkpointsRoute, { key: writeOnly.apiKey.key, path: "/api/v1/chain/checkpoints" })).status).toBe(403);
+    expect((await call(verifyRoute, {})).status).toBe(401);
+  });
+});
