@@ -72,9 +72,12 @@ async function seedIfEmpty(dataDir: string, port: number): Promise<void> {
   printCredentials(credentials, port);
 }
 
+let started: Awaited<ReturnType<typeof connectDatabase>> | undefined;
+
 async function main(): Promise<void> {
   const e = env();
   const db = await connectDatabase(log);
+  started = db;
   if (db.embedded) log(db.embedded.reused ? "Using the embedded PostgreSQL that was already running." : `Embedded PostgreSQL on 127.0.0.1:${e.VIGIL_DB_PORT} (data in ${e.VIGIL_DATA_DIR}/pg).`);
   await prepareDatabase(db.url, log);
   await seedIfEmpty(path.resolve(e.VIGIL_DATA_DIR), e.PORT);
@@ -104,11 +107,13 @@ async function main(): Promise<void> {
   server.on("exit", (code) => void stop(code ?? 0));
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   if (err instanceof EnvError || err instanceof EmbeddedDatabaseError) {
     console.error(`[vigil] ${err.message}`);
   } else {
     console.error("[vigil] Could not start:", err instanceof Error ? err.message : err);
   }
+  // Leave no database behind a failed start.
+  await started?.embedded?.stop().catch(() => {});
   process.exit(1);
 });
