@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { pool } from "@/lib/db/pool";
 
 export const dynamic = "force-dynamic";
@@ -30,6 +31,11 @@ export default async function Home() {
         </div>
       </dl>
       {!s && <p role="status" className="mt-4 text-amber-700">The database is not reachable right now.</p>}
+      <p className="mt-8">
+        <Link href="/events" className="inline-flex h-9 items-center rounded-md bg-indigo-600 px-4 text-sm font-medium text-white hover:bg-indigo-500">
+          Open the console
+        </Link>
+      </p>
       <ul className="mt-8 list-disc space-y-1 pl-5 text-sm">
         <li><a className="text-indigo-600 underline" href="/api/v1/openapi.json">API reference (OpenAPI)</a></li>
         <li><a className="text-indigo-600 underline" href="/api/health">Health</a></li>

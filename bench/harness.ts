@@ -53,7 +53,7 @@ export async function startApp(url: string, port: number, extraEnv: Record<strin
     const r = spawnSync("node_modules/.bin/next", ["build"], { stdio: "inherit", env });
     if (r.status !== 0) throw new Error("next build failed");
   }
-  const child = spawn("node_modules/.bin/next", ["start", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "inherit"], env });
+  const child = spawn(process.execPath, ["scripts/serve.mjs", "start", "127.0.0.1", String(port)], { stdio: ["ignore", "ignore", "inherit"], env });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {

@@ -4,6 +4,7 @@
  *   vigil org create NAME [--slug SLUG] [--admin EMAIL --password PW] [--json]
  *   vigil apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--json]
  *   vigil verify FILE            checks an NDJSON export or archive segment, offline
+ *   vigil restore FILE           re-imports a segment into a scratch table and verifies it
  *   vigil seed --events N [--org SLUG]
  *   vigil checkpoint --org SLUG  signs the org's chain head now
  *   vigil db url|start|stop      the embedded database
@@ -22,6 +23,7 @@ import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { seedEvents } from "@/lib/seed/generate";
+import { restoreSegment } from "@/lib/retention/restore";
 
 class UsageError extends Error {}
 
@@ -29,6 +31,7 @@ const USAGE = `Usage:
   vigil org create NAME [--slug SLUG] [--admin EMAIL --password PW] [--json]
   vigil apikey create --org SLUG [--scopes ${API_SCOPES.join(",")}] [--name NAME] [--json]
   vigil verify FILE
+  vigil restore FILE [--json]
   vigil seed --events N [--org SLUG] [--days 395]
   vigil checkpoint --org SLUG
   vigil db url|start|stop
@@ -100,6 +103,23 @@ async function main(argv: string[]): Promise<number> {
       for (const p of result.problems.slice(0, 20)) console.log(`  ✗ ${p}`);
     }
     return result.ok ? 0 : 2;
+  }
+
+  if (command === "restore") {
+    if (!sub) throw new UsageError("restore needs a FILE (a segment .ndjson.gz or an NDJSON export)");
+    const file = path.resolve(process.env.VIGIL_CALLER_CWD ?? process.cwd(), sub);
+    return withDatabase(async () => {
+      const result = await restoreSegment(file);
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else {
+        console.log(`${result.ok ? "OK" : "FAILED"}: ${result.events} event(s) restored into ${result.table}`);
+        if (result.first_seq !== null) console.log(`  seq ${result.first_seq}..${result.last_seq}`);
+        if (result.manifest) console.log(`  manifest sha256 ${result.manifest.sha256_matches ? "matches" : "DOES NOT match"}`);
+        for (const p of result.problems.slice(0, 20)) console.log(`  ✗ ${p}`);
+        console.log(`  Query it with SQL; \`drop table ${result.table}\` when the investigation is done.`);
+      }
+      return result.ok ? 0 : 2;
+    });
   }
 
   if (command === "org" && sub === "create") {

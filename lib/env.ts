@@ -24,6 +24,20 @@ const envSchema = z.object({
   /** Ed25519 private key (PKCS#8 PEM) for checkpoints; when absent one is made and kept in the database. */
   VIGIL_SIGNING_KEY: z.string().optional(),
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** "1" when a proxy in front of Vigil sets X-Forwarded-For; otherwise the socket address is the client's (scripts/serve.mjs). */
+  VIGIL_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  /** The in-process scheduler of lib/jobs: "off" leaves scheduled work to the cron routes. */
+  VIGIL_SCHEDULER: z.enum(["on", "off"]).default("on"),
+  /** Archive and backup segments: a folder (default VIGIL_DATA_DIR/archives), or S3 when a bucket is set. */
+  VIGIL_ARCHIVE_DIR: z.string().min(1).optional(),
+  VIGIL_ARCHIVE_S3_BUCKET: z.string().min(1).optional(),
+  VIGIL_ARCHIVE_S3_PREFIX: z.string().default("vigil/"),
+  /** S3-compatible endpoint (MinIO, R2…); absent means AWS. Credentials come from the usual AWS_* variables. */
+  VIGIL_ARCHIVE_S3_ENDPOINT: z.string().url().optional(),
+  VIGIL_ARCHIVE_S3_REGION: z.string().default("us-east-1"),
+  /** Alert e-mail: smtp://user:pass@host:port (smtps:// for TLS); absent, e-mail channels are recorded as failed. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional(),
+  SMTP_FROM: z.string().min(3).default("Vigil <vigil@localhost>"),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,7 +2,7 @@
  * `npm start`: the whole of Vigil on one machine. Starts the embedded PostgreSQL when no
  * DATABASE_URL is set, migrates, seeds the demo organization (or the bootstrap one) on a
  * database with none, builds the app when the build is missing or older than the sources,
- * and serves it with `next start`.
+ * and serves it (scripts/serve.mjs: `next start` that records the socket's client address).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   }
   const host = process.env.HOST ?? "127.0.0.1";
   log(`Serving Vigil on http://localhost:${e.PORT}`);
-  const server = spawn(nextBin, [dev ? "dev" : "start", "-H", host, "-p", String(e.PORT)], { stdio: "inherit", env: childEnv });
+  const server = spawn(process.execPath, ["scripts/serve.mjs", dev ? "dev" : "start", host, String(e.PORT)], { stdio: "inherit", env: childEnv });
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { batchInputSchema, eventInputSchema, ingestResultSchema } from "@/lib/events/schema";
 import { exportQuerySchema, searchQuerySchema } from "@/lib/events/search-params";
 import { API_SCOPES } from "@/lib/auth/scopes";
+import { alertsQuerySchema } from "@/lib/alerts/api-schemas";
+import { reportQuerySchema } from "@/lib/reports/period";
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests, so
@@ -127,11 +129,47 @@ export function openApiDocument(): Record<string, unknown> {
         responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 429, 503) },
       },
     },
+    "/api/v1/reports/security": {
+      get: {
+        summary: "The security report of a period, as JSON or PDF; recorded as REPORT_DOWNLOADED",
+        description: "Scope reports:read. Failed logins (by day, top source IPs and accounts, whether each is blocked now), data exports (by person and role, authorized or not), settings changes (administrators, review status), alerts, and the chain head and signed checkpoint it was computed against. Definitions in docs/reports.md.",
+        parameters: queryParameters(reportQuerySchema, hoisted),
+        responses: {
+          "200": { description: "The report", content: { "application/json": { schema: { type: "object" } }, "application/pdf": { schema: { type: "string", format: "binary" } } } },
+          ...errors(400, 401, 403, 429, 503),
+        },
+      },
+    },
+    "/api/v1/reports/compliance": {
+      get: {
+        summary: "Compliance evidence (GDPR, SOC 2, ISO 27001, LGPD) of a period, as JSON or PDF; recorded as REPORT_DOWNLOADED",
+        description: "Scope reports:read. Re-verifies the chain since the last checkpoint and signs the head before reporting.",
+        parameters: queryParameters(reportQuerySchema, hoisted),
+        responses: {
+          "200": { description: "The report", content: { "application/json": { schema: { type: "object" } }, "application/pdf": { schema: { type: "string", format: "binary" } } } },
+          ...errors(400, 401, 403, 429, 503),
+        },
+      },
+    },
     "/api/v1/chain/verify": {
       get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 503) } },
     },
     "/api/v1/chain/checkpoints": {
       get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },
+    },
+    "/api/v1/alerts": {
+      get: {
+        summary: "Suspicious-activity alerts, open first",
+        description: "Scope events:read. One alert per pattern (rule and subject), grown as the pattern continues.",
+        parameters: queryParameters(alertsQuerySchema, hoisted),
+        responses: { "200": { description: "{ data: [{ id, rule, severity, status, subject: { ip?, actor? }, count, first_seen, last_seen, event_ids }] }" }, ...errors(400, 401, 403, 429, 503) },
+      },
+    },
+    "/api/v1/archives": {
+      get: { summary: "Archive and backup segments (gzip NDJSON + manifest)", responses: { "200": { description: "{ data: [{ id, from_seq, to_seq, count, first_hash, last_hash, sha256, location, created_at }] }" }, ...errors(400, 401, 403, 429, 503) } },
+    },
+    "/api/v1/blocklist": {
+      get: { summary: "Blocked IPs, CIDR ranges and actors in force, for integrators to enforce", responses: { "200": { description: "{ data: [{ id, kind: ip|cidr|actor, value, reason, created_at, expires_at }] }" }, ...errors(401, 403, 429, 503) } },
     },
     "/api/health": {
       get: { summary: "Liveness and database readiness", security: [], responses: { "200": { description: "Up" }, "503": { description: "Database down" } } },

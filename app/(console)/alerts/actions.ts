@@ -1,0 +1,76 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { getConsoleSession, type ConsoleSession } from "@/lib/auth/session";
+import { ActionError, INCIDENT_STATUSES, blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
+import type { ActionActor } from "@/lib/alerts/audit";
+import { ALERT_STATUSES } from "@/lib/alerts/store";
+
+/**
+ * The alerts page's actions: change an alert's status, block its IP or actor, open and
+ * work an incident. Each needs alerts:manage and is recorded as an audit event by lib/alerts.
+ * A refusal comes back to the page as ?error=… so the form shows it.
+ */
+
+async function manager(): Promise<{ session: ConsoleSession; by: ActionActor }> {
+  const session = await getConsoleSession();
+  if (!session) redirect("/sign-in");
+  if (!session.permissions.includes("alerts:manage")) redirect("/alerts?error=" + encodeURIComponent("Your role doesn't allow you to act on alerts."));
+  const by: ActionActor = { type: "user", id: session.user.id, email: session.user.email, name: session.user.name, ip: session.ip, userAgent: session.userAgent };
+  return { session, by };
+}
+
+const uuid = z.string().uuid();
+
+async function run(back: string, fn: () => Promise<unknown>): Promise<never> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ActionError) redirect(`${back}?error=${encodeURIComponent(err.message)}`);
+    throw err;
+  }
+  revalidatePath("/alerts");
+  redirect(back);
+}
+
+export async function changeAlertStatus(form: FormData): Promise<void> {
+  const { session, by } = await manager();
+  const id = uuid.parse(form.get("alertId"));
+  const status = z.enum(ALERT_STATUSES).parse(form.get("status"));
+  const note = String(form.get("note") ?? "").trim().slice(0, 2000) || undefined;
+  await run(`/alerts/${id}`, () => setAlertStatus(session.org.id, id, status, by, note));
+}
+
+export async function blockAlertSubject(form: FormData): Promise<void> {
+  const { session, by } = await manager();
+  const id = uuid.parse(form.get("alertId"));
+  const what = z.enum(["ip", "actor"]).parse(form.get("what"));
+  await run(`/alerts/${id}`, () => blockFromAlert(session.org.id, id, what, by));
+}
+
+export async function openAlertIncident(form: FormData): Promise<void> {
+  const { session, by } = await manager();
+  const id = uuid.parse(form.get("alertId"));
+  const assignee = String(form.get("assignee") ?? "").trim().slice(0, 320) || null;
+  let incidentId: string;
+  try {
+    incidentId = (await openIncident(session.org.id, by, { alertId: id, assignee })).id;
+  } catch (err) {
+    if (err instanceof ActionError) redirect(`/alerts/${id}?error=${encodeURIComponent(err.message)}`);
+    throw err;
+  }
+  revalidatePath("/alerts");
+  redirect(`/alerts/incidents/${incidentId}`);
+}
+
+export async function workIncident(form: FormData): Promise<void> {
+  const { session, by } = await manager();
+  const id = uuid.parse(form.get("incidentId"));
+  const status = z.enum(INCIDENT_STATUSES).optional().parse(form.get("status") || undefined);
+  const assigneeRaw = form.get("assignee");
+  const assignee = assigneeRaw === null ? undefined : String(assigneeRaw).trim().slice(0, 320) || null;
+  const note = String(form.get("note") ?? "").trim().slice(0, 5000) || undefined;
+  await run(`/alerts/incidents/${id}`, () => updateIncident(session.org.id, id, by, { status, assignee, note }));
+}

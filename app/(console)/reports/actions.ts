@@ -1,0 +1,29 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { ConsoleError, consoleAction } from "@/lib/auth/action";
+import { ApiError } from "@/lib/api/errors";
+import { reviewEvent } from "@/lib/reports/reviews";
+
+const reviewInput = z.object({
+  eventId: z.string().uuid("Pick a change to review."),
+  compliant: z.enum(["yes", "no"], { message: "Say whether the change is compliant." }),
+  note: z.string().max(2000, "At most 2,000 characters.").optional(),
+});
+
+/** Marks a settings or permission change reviewed; reviewEvent checks who may, and records it. */
+export const reviewChange = consoleAction({ input: reviewInput }, async (session, input) => {
+  try {
+    await reviewEvent(session.org.id, { eventId: input.eventId, reviewerUserId: session.user.id, compliant: input.compliant === "yes", note: input.note }, {
+      ip: session.ip ?? undefined, userAgent: session.userAgent ?? undefined,
+    });
+  } catch (err) {
+    if (err instanceof ApiError) {
+      throw new ConsoleError(err.code === "forbidden" ? "forbidden" : err.code === "not_found" ? "not_found" : "invalid", err.message);
+    }
+    throw err;
+  }
+  revalidatePath("/reports");
+  return { ok: true, message: input.compliant === "yes" ? "Marked compliant." : "Marked not compliant." };
+});

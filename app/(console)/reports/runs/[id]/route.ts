@@ -1,0 +1,33 @@
+import { getConsoleSession } from "@/lib/auth/session";
+import { recordReportDownload } from "@/lib/reports/download";
+import { getReportRun } from "@/lib/reports/scheduled";
+import { dayIn } from "@/lib/reports/format";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** A kept monthly report, from the console; recorded as REPORT_DOWNLOADED. */
+export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+  const session = await getConsoleSession();
+  if (!session) return new Response("Sign in to download reports.", { status: 401 });
+  if (!session.permissions.includes("reports:download")) return new Response("Your role doesn't allow downloading reports.", { status: 403 });
+  const run = await getReportRun(session.org.id, (await params).id);
+  if (!run) return new Response("No such report.", { status: 404 });
+  await recordReportDownload(session.org.id, {
+    report: "security",
+    title: "Security report (monthly review)",
+    period: { preset: null, from: new Date(run.period_from), to: new Date(run.period_to) },
+    format: "pdf",
+    sizeBytes: run.size_bytes,
+    actor: { type: "user", id: session.user.id, email: session.user.email, name: session.user.name },
+    ip: session.ip ?? undefined,
+    userAgent: session.userAgent ?? undefined,
+  }, "console");
+  return new Response(new Uint8Array(run.content), {
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="vigil-security-report-${session.org.slug}-${dayIn(new Date(run.period_from), session.org.timezone).slice(0, 7)}.pdf"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}

@@ -1,0 +1,31 @@
+import type { Metadata } from "next";
+import { requireSession } from "@/lib/auth/session";
+import { mfaStatus } from "@/lib/console/account-mfa";
+import { PageHeader } from "@/components/console/page-header";
+import { MfaPanel } from "@/components/settings/mfa-panel";
+import { Notice } from "@/components/ui/alert";
+import { Card, CardHeader } from "@/components/ui/card";
+import { confirmMfaAction, disableMfaAction, startMfaAction } from "./actions";
+
+export const metadata: Metadata = { title: "Your account" };
+
+export default async function AccountPage() {
+  const session = await requireSession({ allowMfaSetup: true });
+  const mfa = await mfaStatus(session.user.id);
+  return (
+    <>
+      <PageHeader title="Your account" description={`${session.user.name} · ${session.user.email} · ${session.role.name} in ${session.org.name}`} />
+      {session.mfaSetupRequired && (
+        <Notice tone="warning" className="mb-4" testId="mfa-required">
+          {session.org.name} requires two-factor authentication. Set it up to continue to the console.
+        </Notice>
+      )}
+      <Card>
+        <CardHeader title="Two-factor authentication" description="Changes are recorded as MFA_ENABLED or MFA_DISABLED in each of your organizations." />
+        <div className="p-5">
+          <MfaPanel enabled={mfa.enabled} requiredBy={mfa.requiredBy} recoveryCodesLeft={mfa.recoveryCodesLeft} start={startMfaAction} confirm={confirmMfaAction} disable={disableMfaAction} />
+        </div>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import type pg from "pg";
+import { uuidv7 } from "uuidv7";
+import { pool } from "@/lib/db/pool";
+import type { Severity } from "@/lib/events/catalog";
+
+/**
+ * Alerts as stored. One pattern (org, rule, subject) has at most one live alert (open or
+ * acknowledged, a partial unique index): a new detection of it grows that alert — count,
+ * last_seen, event ids — instead of adding a duplicate.
+ */
+
+export const ALERT_STATUSES = ["open", "acknowledged", "resolved", "false_positive"] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+export interface AlertSubject {
+  ip?: string;
+  actor?: string;
+}
+
+export interface Alert {
+  id: string;
+  org_id: string;
+  rule: string;
+  severity: Severity;
+  status: AlertStatus;
+  title: string;
+  subject: AlertSubject;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  event_ids: string[];
+  created_at: string;
+  resolved_at: string | null;
+}
+
+/** event_ids keeps the first events of a pattern; count keeps growing past it. */
+export const MAX_ALERT_EVENT_IDS = 1000;
+
+export interface Detection {
+  rule: string;
+  severity: Severity;
+  subject: AlertSubject;
+  title: string;
+  eventIds: string[];
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+export function subjectKey(s: AlertSubject): string {
+  return JSON.stringify({ actor: s.actor?.toLowerCase() ?? null, ip: s.ip ?? null });
+}
+
+interface AlertRow {
+  id: string;
+  org_id: string;
+  rule: string;
+  severity: Severity;
+  status: AlertStatus;
+  title: string;
+  subject: AlertSubject;
+  count: number;
+  first_seen: Date;
+  last_seen: Date;
+  event_ids: string[];
+  created_at: Date;
+  resolved_at: Date | null;
+}
+
+export const ALERT_COLUMNS = "id, org_id, rule, severity, status, title, subject, count, first_seen, last_seen, event_ids, created_at, resolved_at";
+
+export function rowToAlert(r: AlertRow): Alert {
+  return {
+    id: r.id, org_id: r.org_id, rule: r.rule, severity: r.severity, status: r.status, title: r.title, subject: r.subject,
+    count: r.count, first_seen: r.first_seen.toISOString(), last_seen: r.last_seen.toISOString(), event_ids: r.event_ids,
+    created_at: r.created_at.toISOString(), resolved_at: r.resolved_at?.toISOString() ?? null,
+  };
+}
+
+const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
+
+/**
+ * Records a detection: a new alert, or the live alert of the same pattern grown by the
+ * events it did not hold yet (re-detecting the same events changes nothing).
+ */
+export async function upsertAlert(db: pg.Pool | pg.PoolClient, orgId: string, d: Detection): Promise<{ alert: Alert; created: boolean; grew: boolean }> {
+  const ids = [...new Set(d.eventIds)];
+  const { rows } = await db.query<AlertRow & { created: boolean; before_count: number | null }>(
+    `with live as (
+       select id, count from alerts where org_id = $2 and rule = $3 and subject_key = $6 and status in ('open', 'acknowledged')
+     )
+     insert into alerts as a (id, org_id, rule, severity, status, subject, subject_key, title, count, first_seen, last_seen, event_ids)
+     values ($1, $2, $3, $4, 'open', $5, $6, $7, cardinality($10::uuid[]), $8, $9, ($10::uuid[])[1:${MAX_ALERT_EVENT_IDS}])
+     on conflict (org_id, rule, subject_key) where status in ('open', 'acknowledged') do update set
+       count = a.count + (select count(*)::int from unnest($10::uuid[]) as n(x) where not x = any(a.event_ids)),
+       severity = case when $11::int > (case a.severity when 'critical' then 2 when 'warning' then 1 else 0 end) then excluded.severity else a.severity end,
+       title = excluded.title,
+       first_seen = least(a.first_seen, excluded.first_seen),
+       last_seen = greatest(a.last_seen, excluded.last_seen),
+       event_ids = (select coalesce(array_agg(x order by o), '{}') from (
+         select x, min(o) as o from unnest(a.event_ids || $10::uuid[]) with ordinality as u(x, o) group by x order by min(o) limit ${MAX_ALERT_EVENT_IDS}
+       ) k),
+       updated_at = now()
+     returning ${ALERT_COLUMNS}, (xmax = 0) as created, (select count from live) as before_count`,
+    [uuidv7(), orgId, d.rule, d.severity, JSON.stringify(d.subject), subjectKey(d.subject), d.title, d.firstSeen, d.lastSeen, ids, SEVERITY_RANK[d.severity]],
+  );
+  const row = rows[0]!;
+  return { alert: rowToAlert(row), created: row.created, grew: row.created || row.count !== row.before_count };
+}
+
+export async function listAlerts(orgId: string, opts: { status?: AlertStatus; rule?: string; limit?: number } = {}): Promise<Alert[]> {
+  const { rows } = await pool().query<AlertRow>(
+    `select ${ALERT_COLUMNS} from alerts where org_id = $1 and ($2::text is null or status = $2) and ($3::text is null or rule = $3)
+     order by (status = 'open') desc, last_seen desc, id desc limit $4`,
+    [orgId, opts.status ?? null, opts.rule ?? null, opts.limit ?? 100],
+  );
+  return rows.map(rowToAlert);
+}
+
+export async function getAlert(orgId: string, id: string): Promise<Alert | undefined> {
+  const { rows } = await pool().query<AlertRow>(`select ${ALERT_COLUMNS} from alerts where org_id = $1 and id = $2`, [orgId, id]);
+  return rows[0] ? rowToAlert(rows[0]) : undefined;
+}

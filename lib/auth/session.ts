@@ -1,0 +1,77 @@
+import { cache } from "react";
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { getServerSession } from "next-auth";
+import { authOptions } from "@/lib/auth/options";
+import { findBlock } from "@/lib/auth/blocklist";
+import { hasPermission, resolveMembership, type Membership } from "@/lib/auth/membership";
+import type { Permission } from "@/lib/auth/permissions";
+import type { AuditActor } from "@/lib/audit/record";
+import { normalizeIp } from "@/lib/events/schema";
+
+/**
+ * The console's session, for pages and server actions: the next-auth JWT gives the user
+ * id; everything else (memberships, current org, role, permissions, blocklist) is read
+ * fresh on each request and fails closed.
+ */
+
+/** The org the user last switched to; only honoured while they are a member of it. */
+export const ORG_COOKIE = "vigil-org";
+/** The viewer's IANA time zone, set by the browser (components/console/time-zone-cookie.tsx). */
+export const TZ_COOKIE = "vigil-tz";
+
+export interface ConsoleSession extends Membership {
+  ip: string | null;
+  userAgent: string | null;
+  /** Where times are shown: the browser's zone, else the org's. */
+  timeZone: string;
+  /** The org requires MFA and this person hasn't enrolled: only account settings are open. */
+  mfaSetupRequired: boolean;
+  actor: AuditActor;
+}
+
+export function isTimeZone(tz: string | undefined): tz is string {
+  if (!tz || tz.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefined> => {
+  const session = await getServerSession(authOptions());
+  const userId = session?.user?.id;
+  if (!userId) return undefined;
+  const jar = await cookies();
+  const membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value);
+  if (!membership) return undefined;
+  const h = await headers();
+  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
+  const ip = forwarded ? (normalizeIp(forwarded) ?? null) : null;
+  // A block (an admin's, or an alert's response action) ends console access at once.
+  if (await findBlock([membership.org.id], { ip, actors: [membership.user.email, membership.user.id] })) return undefined;
+  const userAgent = h.get("user-agent");
+  const tz = jar.get(TZ_COOKIE)?.value;
+  return {
+    ...membership,
+    ip,
+    userAgent,
+    timeZone: isTimeZone(tz) ? tz : membership.org.timezone,
+    mfaSetupRequired: membership.org.requireMfa && !membership.user.mfaEnabled,
+    actor: { userId: membership.user.id, email: membership.user.email, name: membership.user.name, ip, userAgent },
+  };
+});
+
+/** For pages: the session, or a redirect to sign-in (or to MFA enrollment when the org requires it). */
+export async function requireSession(opts: { allowMfaSetup?: boolean } = {}): Promise<ConsoleSession> {
+  const session = await getConsoleSession();
+  if (!session) redirect("/sign-in");
+  if (session.mfaSetupRequired && !opts.allowMfaSetup) redirect("/settings/account?mfa=required");
+  return session;
+}
+
+export function can(session: Pick<Membership, "permissions">, permission: Permission): boolean {
+  return hasPermission(session, permission);
+}

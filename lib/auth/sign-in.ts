@@ -1,0 +1,195 @@
+import { pool } from "@/lib/db/pool";
+import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
+import { RateLimiter } from "@/lib/auth/rate-limit";
+import { findBlock } from "@/lib/auth/blocklist";
+import { consumeSecondFactor } from "@/lib/auth/mfa";
+import { recordEvent } from "@/lib/events/ingest";
+import { normalizeIp } from "@/lib/events/schema";
+import { describeDevice } from "@/lib/console/device";
+
+/**
+ * Console sign-in: per-IP rate limit, blocklist, lockout, argon2id, TOTP. Every attempt by
+ * a known person is an event in each org they belong to. The answer never tells an
+ * attacker whether an account exists: an unknown email, a wrong password, a locked account
+ * and a blocked address all answer `invalid` after the same argon2 work.
+ */
+
+/** Failed attempts (passwords and MFA codes) before the account locks, and for how long. */
+export const MAX_FAILED_ATTEMPTS = 5;
+export const LOCK_MS = 15 * 60_000;
+
+export type SignInFailure = "invalid password" | "unknown user" | "locked" | "blocked IP" | "blocked actor" | "bad MFA code";
+
+export type SignInOutcome =
+  | { ok: true; user: { id: string; email: string; name: string } }
+  | { ok: false; code: "invalid" }
+  | { ok: false; code: "mfa_required" }
+  | { ok: false; code: "mfa_invalid" }
+  | { ok: false; code: "rate_limited"; retryAfter: number };
+
+export interface SignInAttempt {
+  email: string;
+  password: string;
+  /** A TOTP code or a recovery code, for users with MFA. */
+  code?: string;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+// Sign-in attempts per client address: a burst of 30, then one every 2 seconds. (The
+// address is X-Forwarded-For's first entry: behind a proxy, the proxy must set it.)
+const limiter = new RateLimiter(1 / 2, 30);
+
+let dummyHash: Promise<string> | undefined;
+/** A real argon2id hash to verify against when there is no account, so both take as long. */
+function dummy(): Promise<string> {
+  dummyHash ??= hashPassword("vigil-timing-equalizer-" + Math.random());
+  return dummyHash;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  mfa_secret: string | null;
+  mfa_enabled_at: Date | null;
+  failed_attempts: number;
+  locked_until: Date | null;
+  org_ids: string[];
+}
+
+async function findUser(email: string): Promise<UserRow | undefined> {
+  const { rows } = await pool().query<UserRow>(
+    `select u.id, u.email, u.name, u.password_hash, u.mfa_secret, u.mfa_enabled_at, u.failed_attempts, u.locked_until,
+       coalesce(array_agg(m.org_id order by m.created_at) filter (where m.org_id is not null), '{}') as org_ids
+     from users u left join memberships m on m.user_id = u.id
+     where u.email = $1 group by u.id`,
+    [email],
+  );
+  return rows[0];
+}
+
+function loginEvent(user: UserRow, attempt: SignInAttempt, ip: string | null, extra: Record<string, unknown>): Record<string, unknown> {
+  const device = describeDevice(attempt.userAgent);
+  const context: Record<string, string> = {};
+  if (ip) context.ip = ip;
+  if (attempt.userAgent) context.user_agent = attempt.userAgent.slice(0, 1024);
+  return {
+    actor: { type: "user", id: user.id, email: user.email, name: user.name },
+    context,
+    ...extra,
+    metadata: {
+      ...(extra.metadata as Record<string, unknown> | undefined),
+      ...(device.summary ? { device: device.summary } : {}),
+      ...(device.browser ? { browser: device.browser } : {}),
+      ...(device.os ? { os: device.os } : {}),
+    },
+  };
+}
+
+/** Records the event in every org of the user; durable before the answer goes out. */
+async function recordInOrgs(orgIds: string[], event: Record<string, unknown>): Promise<void> {
+  await Promise.all(orgIds.map((orgId) => recordEvent(orgId, event, "console")));
+}
+
+async function fail(user: UserRow, attempt: SignInAttempt, ip: string | null, reason: SignInFailure, attempts: number, extra: Record<string, unknown> = {}): Promise<void> {
+  await recordInOrgs(user.org_ids, loginEvent(user, attempt, ip, {
+    action: "LOGIN_FAILED",
+    status: "failed",
+    reason,
+    metadata: { attempts, method: reason === "bad MFA code" ? "mfa" : "password", ...extra },
+  }));
+}
+
+/** Counts a failure and locks the account when it reaches the limit; answers the new count. */
+async function countFailure(userId: string): Promise<{ attempts: number; lockedUntil: Date | null }> {
+  const { rows } = await pool().query<{ failed_attempts: number; locked_until: Date | null }>(
+    `update users set failed_attempts = failed_attempts + 1,
+       locked_until = case when failed_attempts + 1 >= $2 then now() + make_interval(secs => $3) else locked_until end
+     where id = $1 returning failed_attempts, locked_until`,
+    [userId, MAX_FAILED_ATTEMPTS, LOCK_MS / 1000],
+  );
+  return { attempts: rows[0]?.failed_attempts ?? 0, lockedUntil: rows[0]?.locked_until ?? null };
+}
+
+export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): Promise<SignInOutcome> {
+  const ip = attempt.ip ? (normalizeIp(attempt.ip) ?? null) : null;
+  const wait = limiter.take(`signin:${ip ?? "unknown"}`, 1, now);
+  if (wait > 0) return { ok: false, code: "rate_limited", retryAfter: wait };
+
+  const email = attempt.email.trim().toLowerCase();
+  // Bound the work an attacker can ask of argon2 and of the database.
+  if (!email || email.length > 320 || !attempt.password || attempt.password.length > 1024) {
+    await verifyPassword(await dummy(), "x");
+    return { ok: false, code: "invalid" };
+  }
+  const user = await findUser(email);
+  if (!user || !user.password_hash || user.org_ids.length === 0) {
+    // Unknown: there is no org to record it in, and the answer must look like any other failure.
+    await verifyPassword(await dummy(), attempt.password);
+    return { ok: false, code: "invalid" };
+  }
+
+  const block = await findBlock(user.org_ids, { ip, actors: [user.email, user.id] });
+  if (block) {
+    await verifyPassword(await dummy(), attempt.password);
+    await fail(user, attempt, ip, block.kind === "actor" ? "blocked actor" : "blocked IP", user.failed_attempts, { blocklist_entry: block.value });
+    return { ok: false, code: "invalid" };
+  }
+
+  if (user.locked_until && user.locked_until.getTime() > now) {
+    await verifyPassword(await dummy(), attempt.password);
+    await fail(user, attempt, ip, "locked", user.failed_attempts, { locked_until: user.locked_until.toISOString() });
+    return { ok: false, code: "invalid" };
+  }
+  if (user.locked_until) {
+    // The lock ran out: the next failures count from zero again.
+    await pool().query("update users set failed_attempts = 0, locked_until = null where id = $1 and locked_until <= now()", [user.id]);
+    user.failed_attempts = 0;
+  }
+
+  if (!(await verifyPassword(user.password_hash, attempt.password))) {
+    const counted = await countFailure(user.id);
+    await fail(user, attempt, ip, "invalid password", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
+    return { ok: false, code: "invalid" };
+  }
+
+  let method = "password";
+  if (user.mfa_enabled_at) {
+    // The password was right: asking for the second factor reveals nothing new.
+    if (!attempt.code?.trim()) return { ok: false, code: "mfa_required" };
+    const factor = await consumeSecondFactor({ id: user.id, mfaSecret: user.mfa_secret }, attempt.code);
+    if (!factor) {
+      const counted = await countFailure(user.id);
+      await fail(user, attempt, ip, "bad MFA code", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
+      return { ok: false, code: counted.lockedUntil ? "invalid" : "mfa_invalid" };
+    }
+    method = factor === "totp" ? "password+totp" : "password+recovery_code";
+  }
+
+  await pool().query("update users set failed_attempts = 0, locked_until = null where id = $1", [user.id]);
+  await recordInOrgs(user.org_ids, loginEvent(user, attempt, ip, {
+    action: "LOGIN_SUCCESS",
+    status: "success",
+    metadata: { method, mfa: Boolean(user.mfa_enabled_at) },
+  }));
+  return { ok: true, user: { id: user.id, email: user.email, name: user.name } };
+}
+
+/** LOGOUT in every org of the user (next-auth's signOut event). */
+export async function recordSignOut(userId: string, request: { ip?: string | null; userAgent?: string | null }): Promise<void> {
+  const { rows } = await pool().query<UserRow>(
+    `select u.id, u.email, u.name, coalesce(array_agg(m.org_id) filter (where m.org_id is not null), '{}') as org_ids
+     from users u left join memberships m on m.user_id = u.id where u.id = $1 group by u.id`,
+    [userId],
+  );
+  const user = rows[0];
+  if (!user) return;
+  const ip = request.ip ? (normalizeIp(request.ip) ?? null) : null;
+  await recordInOrgs(user.org_ids, loginEvent(user, { email: user.email, password: "", userAgent: request.userAgent }, ip, {
+    action: "LOGOUT",
+    status: "success",
+    metadata: { trigger: "user" },
+  }));
+}

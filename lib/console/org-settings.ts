@@ -1,0 +1,117 @@
+import { pool } from "@/lib/db/pool";
+import { ConsoleError } from "@/lib/auth/console-error";
+import { addBlocklistEntry, BlocklistValueError, removeBlocklistEntry } from "@/lib/auth/blocklist";
+import { diff } from "@/lib/audit/mask";
+import { withAudit, type AuditActor } from "@/lib/audit/record";
+
+/**
+ * Organization settings (name, time zone, business hours, the MFA requirement) and the
+ * blocklist, each change a SETTINGS_CHANGED / BLOCKLIST_ENTRY_* event with before → after.
+ */
+
+export interface OrgSettings {
+  name: string;
+  timezone: string;
+  businessHours: { days: number[]; start: string; end: string };
+  requireMfa: boolean;
+}
+
+export async function getOrgSettings(orgId: string): Promise<OrgSettings> {
+  const { rows } = await pool().query<{ name: string; timezone: string; business_hours: OrgSettings["businessHours"]; require_mfa: boolean }>(
+    "select name, timezone, business_hours, require_mfa from organizations where id = $1",
+    [orgId],
+  );
+  const r = rows[0];
+  if (!r) throw new ConsoleError("not_found", "Organization not found.");
+  return { name: r.name, timezone: r.timezone, businessHours: r.business_hours, requireMfa: r.require_mfa };
+}
+
+const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const flat = (s: OrgSettings) => ({
+  name: s.name,
+  timezone: s.timezone,
+  business_days: s.businessHours.days.map((d) => DAY_NAMES[d]).join(", "),
+  business_hours: `${s.businessHours.start}–${s.businessHours.end}`,
+  require_mfa: s.requireMfa,
+});
+
+export async function updateOrgSettings(
+  orgId: string,
+  actor: { audit: AuditActor; mfaEnabled: boolean },
+  next: OrgSettings,
+): Promise<{ changed: number }> {
+  if (next.businessHours.start >= next.businessHours.end) {
+    throw new ConsoleError("invalid", "Business hours must end after they start.", { end: "must be after the start" });
+  }
+  return withAudit(orgId, actor.audit, async (client) => {
+    const { rows } = await client.query<{ name: string; timezone: string; business_hours: OrgSettings["businessHours"]; require_mfa: boolean }>(
+      "select name, timezone, business_hours, require_mfa from organizations where id = $1 for update",
+      [orgId],
+    );
+    const r = rows[0];
+    if (!r) throw new ConsoleError("not_found", "Organization not found.");
+    const before: OrgSettings = { name: r.name, timezone: r.timezone, businessHours: r.business_hours, requireMfa: r.require_mfa };
+    // Turning the requirement on without MFA yourself would shut you out of the console.
+    if (next.requireMfa && !before.requireMfa && !actor.mfaEnabled) {
+      throw new ConsoleError("invalid", "Set up MFA on your own account before requiring it for everyone.", { requireMfa: "set up your own MFA first" });
+    }
+    const changes = diff(flat(before), flat(next));
+    if (changes.length === 0) return { result: { changed: 0 }, events: [] };
+    await client.query(
+      "update organizations set name = $2, timezone = $3, business_hours = $4, require_mfa = $5 where id = $1",
+      [orgId, next.name, next.timezone, JSON.stringify(next.businessHours), next.requireMfa],
+    );
+    return {
+      result: { changed: changes.length },
+      events: [{
+        action: "SETTINGS_CHANGED",
+        category: "settings",
+        targets: [{ type: "organization", id: orgId, name: next.name }],
+        changes,
+        metadata: { section: "organization", action: "updated", details: changes.map((c) => c.field).join(", ") },
+      }],
+    };
+  });
+}
+
+export async function blockFromConsole(
+  orgId: string,
+  actor: AuditActor,
+  input: { value: string; reason?: string; expiresAt?: Date | null },
+): Promise<void> {
+  await withAudit(orgId, actor, async (client) => {
+    let entry;
+    try {
+      entry = await addBlocklistEntry(client, orgId, { value: input.value, reason: input.reason || null, createdBy: actor.email, expiresAt: input.expiresAt ?? null });
+    } catch (err) {
+      if (err instanceof BlocklistValueError) throw new ConsoleError("invalid", err.message, { value: err.message });
+      throw err;
+    }
+    return {
+      result: undefined,
+      events: [{
+        action: "BLOCKLIST_ENTRY_CREATED",
+        category: "settings",
+        targets: [{ type: entry.kind, id: entry.value }],
+        reason: input.reason || undefined,
+        metadata: { blocklist_entry_id: entry.id, kind: entry.kind, value: entry.value, expires_at: entry.expires_at, automatic: false },
+      }],
+    };
+  });
+}
+
+export async function unblockFromConsole(orgId: string, actor: AuditActor, input: { id: string }): Promise<void> {
+  await withAudit(orgId, actor, async (client) => {
+    const entry = await removeBlocklistEntry(client, orgId, input.id);
+    if (!entry) throw new ConsoleError("not_found", "That entry doesn't exist.");
+    return {
+      result: undefined,
+      events: [{
+        action: "BLOCKLIST_ENTRY_DELETED",
+        category: "settings",
+        targets: [{ type: entry.kind, id: entry.value }],
+        metadata: { blocklist_entry_id: entry.id, kind: entry.kind, value: entry.value, previous_reason: entry.reason },
+      }],
+    };
+  });
+}

@@ -1,0 +1,156 @@
+import crypto from "node:crypto";
+import nodemailer from "nodemailer";
+import { uuidv7 } from "uuidv7";
+import { pool } from "@/lib/db/pool";
+import { env } from "@/lib/env";
+import { formatBytes } from "@/lib/reports/format";
+import { startOfDayIn, type ReportPeriod } from "@/lib/reports/period";
+import { securityReport, type SecurityReport } from "@/lib/reports/security";
+import { verifyAndCheckpoint } from "@/lib/reports/download";
+
+/**
+ * Scheduled reports: the "periodic audit: monthly full review". On the first run of a
+ * month, each org gets the security report of the previous calendar month (in its time
+ * zone) as a PDF, kept in report_runs and downloadable later; when the org has recipients
+ * (report_schedules), it is emailed to them. Idempotent per org and month (a unique
+ * index), and bounded per run: what is left is made by the next run.
+ */
+
+export const MONTHLY_REPORT = "security-monthly";
+/** Reports made per run at most; a PDF takes about a second. */
+export const REPORTS_PER_RUN = 10;
+const MAX_RECIPIENTS = 20;
+
+export type RenderPdf = (report: SecurityReport) => Promise<Buffer>;
+export type SendMail = (message: { to: string[]; subject: string; text: string; attachment: { filename: string; content: Buffer } }) => Promise<void>;
+
+/** The previous calendar month, in the time zone: [first day, first day of this month). */
+export function previousMonth(now: Date, timezone: string): ReportPeriod & { label: string } {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit" }).format(now); // "2026-11"
+  const [y, m] = today.split("-").map(Number) as [number, number];
+  const prev = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+  const from = startOfDayIn(`${prev}-01`, timezone);
+  const to = startOfDayIn(`${today}-01`, timezone);
+  const label = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", month: "long", year: "numeric" }).format(new Date(`${prev}-15T00:00:00Z`));
+  return { preset: null, from, to, label };
+}
+
+const smtpMail: SendMail = async (m) => {
+  const url = env().SMTP_URL;
+  if (!url) throw new Error("SMTP_URL is not set");
+  const transport = nodemailer.createTransport(url);
+  try {
+    await transport.sendMail({ from: env().SMTP_FROM, to: m.to, subject: m.subject, text: m.text, attachments: [m.attachment] });
+  } finally {
+    transport.close();
+  }
+};
+
+export interface MonthlyRunResult {
+  orgId: string;
+  runId: string;
+  emailed: boolean;
+  error: string | null;
+}
+
+/**
+ * Makes the missing monthly reports (at most `limit`). The PDF renderer is passed in: lib
+ * holds no React (components/reports renders documents).
+ */
+export async function makeMonthlyReports(render: RenderPdf, opts: { now?: Date; orgIds?: string[]; limit?: number; send?: SendMail } = {}): Promise<MonthlyRunResult[]> {
+  const now = opts.now ?? new Date();
+  const limit = opts.limit ?? REPORTS_PER_RUN;
+  const orgs = await pool().query<{ id: string; slug: string; name: string; timezone: string; recipients: string[] | null }>(
+    `select o.id, o.slug, o.name, o.timezone, s.recipients from organizations o left join report_schedules s on s.org_id = o.id
+     where $1::uuid[] is null or o.id = any($1::uuid[]) order by o.created_at, o.id`,
+    [opts.orgIds ?? null],
+  );
+  const results: MonthlyRunResult[] = [];
+  for (const org of orgs.rows) {
+    if (results.length >= limit) break;
+    const period = previousMonth(now, org.timezone);
+    const exists = await pool().query("select 1 from report_runs where org_id = $1 and report = $2 and period_from = $3", [org.id, MONTHLY_REPORT, period.from]);
+    if (exists.rows.length > 0) continue;
+    const verification = await verifyAndCheckpoint(org.id);
+    const report = await securityReport(org.id, period, { generatedBy: { type: "system", id: "scheduler", name: "Vigil scheduler (monthly review)" }, verification, now });
+    const pdf = await render(report);
+    const id = uuidv7();
+    const recipients = (org.recipients ?? []).slice(0, MAX_RECIPIENTS);
+    const inserted = await pool().query(
+      `insert into report_runs (id, org_id, report, period_from, period_to, format, size_bytes, sha256, content, recipients)
+       values ($1, $2, $3, $4, $5, 'pdf', $6, $7, $8, $9) on conflict do nothing returning id`,
+      [id, org.id, MONTHLY_REPORT, period.from, period.to, pdf.byteLength, crypto.createHash("sha256").update(pdf).digest("hex"), pdf, recipients],
+    );
+    // Another instance made it meanwhile: theirs is kept.
+    if (inserted.rows.length === 0) continue;
+    let emailed = false;
+    let error: string | null = null;
+    if (recipients.length > 0) {
+      try {
+        await (opts.send ?? smtpMail)({
+          to: recipients,
+          subject: `[Vigil] Security report, ${period.label}: ${org.name}`,
+          text: [
+            `The security report of ${org.name} for ${period.label} is attached (${formatBytes(pdf.byteLength)}).`,
+            "",
+            `Failed logins: ${report.failed_logins.total}`,
+            `Data exports: ${report.exports.count}`,
+            `Settings changes: ${report.settings_changes.count} (${report.settings_changes.review.label})`,
+            "",
+            `It is also kept in Vigil under Reports, with its SHA-256: ${crypto.createHash("sha256").update(pdf).digest("hex")}.`,
+          ].join("\n"),
+          attachment: { filename: `vigil-security-report-${org.slug}-${period.from.toISOString().slice(0, 7)}.pdf`, content: pdf },
+        });
+        emailed = true;
+      } catch (err) {
+        error = err instanceof Error ? err.message.slice(0, 500) : String(err);
+      }
+      await pool().query("update report_runs set emailed_at = case when $2 then now() end, email_error = $3 where id = $1", [id, emailed, error]);
+    }
+    results.push({ orgId: org.id, runId: id, emailed, error });
+  }
+  return results;
+}
+
+export interface ReportRunSummary {
+  id: string;
+  report: string;
+  period_from: string;
+  period_to: string;
+  generated_at: string;
+  format: string;
+  size_bytes: number;
+  sha256: string;
+  recipients: string[];
+  emailed_at: string | null;
+  email_error: string | null;
+}
+
+interface RunRow {
+  id: string; report: string; period_from: Date; period_to: Date; generated_at: Date; format: string; size_bytes: number;
+  sha256: string; recipients: string[]; emailed_at: Date | null; email_error: string | null;
+}
+
+const toSummary = (r: RunRow): ReportRunSummary => ({
+  id: r.id, report: r.report, period_from: r.period_from.toISOString(), period_to: r.period_to.toISOString(),
+  generated_at: r.generated_at.toISOString(), format: r.format, size_bytes: r.size_bytes, sha256: r.sha256,
+  recipients: r.recipients, emailed_at: r.emailed_at?.toISOString() ?? null, email_error: r.email_error,
+});
+
+const RUN_COLUMNS = "id, report, period_from, period_to, generated_at, format, size_bytes, sha256, recipients, emailed_at, email_error";
+
+export async function listReportRuns(orgId: string, limit = 24): Promise<ReportRunSummary[]> {
+  const { rows } = await pool().query<RunRow>(
+    `select ${RUN_COLUMNS} from report_runs where org_id = $1 order by period_from desc, generated_at desc limit $2`, [orgId, limit],
+  );
+  return rows.map(toSummary);
+}
+
+/** One kept report of the org with its file; undefined for another org's id, like a missing one. */
+export async function getReportRun(orgId: string, id: string): Promise<(ReportRunSummary & { content: Buffer }) | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const { rows } = await pool().query<RunRow & { content: Buffer }>(
+    `select ${RUN_COLUMNS}, content from report_runs where org_id = $1 and id = $2`, [orgId, id],
+  );
+  return rows[0] ? { ...toSummary(rows[0]), content: rows[0].content } : undefined;
+}

@@ -1,0 +1,84 @@
+import crypto from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { GET as listRuns } from "@/app/api/v1/reports/runs/route";
+import { GET as getRun } from "@/app/api/v1/reports/runs/[id]/route";
+import { renderSecurityReportPdf } from "@/components/reports/security-report-pdf";
+import { pool } from "@/lib/db/pool";
+import { dayIn } from "@/lib/reports/format";
+import { makeMonthlyReports, previousMonth, type SendMail } from "@/lib/reports/scheduled";
+import { call, newOrg } from "@/tests/helpers/fixtures";
+import { DAY, knownOrg } from "@/tests/integration/reports-fixtures";
+
+describe("previousMonth", () => {
+  it("is the last calendar month in the org's time zone", () => {
+    const now = new Date("2026-03-01T02:00:00Z"); // still February in São Paulo (UTC-3)
+    expect(previousMonth(now, "UTC")).toMatchObject({ from: new Date("2026-02-01T00:00:00Z"), to: new Date("2026-03-01T00:00:00Z"), label: "February 2026" });
+    expect(previousMonth(now, "America/Sao_Paulo")).toMatchObject({ from: new Date("2026-01-01T03:00:00Z"), to: new Date("2026-02-01T03:00:00Z"), label: "January 2026" });
+    expect(previousMonth(new Date("2026-01-10T00:00:00Z"), "UTC").label).toBe("December 2025");
+  });
+});
+
+describe("monthly reports", () => {
+  it("are made once per org and month, emailed to the recipients, kept and downloadable", async () => {
+    const a = await knownOrg();
+    // "Now" is the first of the month after the one holding the events of 5 days ago.
+    const month = dayIn(new Date(a.now - 5 * DAY), "UTC").slice(0, 7);
+    const [y, m] = month.split("-").map(Number) as [number, number];
+    const now = new Date(Date.UTC(m === 12 ? y + 1 : y, m === 12 ? 0 : m, 1, 6));
+    const { from, to } = previousMonth(now, "UTC");
+    const failedInMonth = a.events.filter((e) => e.action === "LOGIN_FAILED" && e.occurred_at >= from.toISOString() && e.occurred_at < to.toISOString()).length;
+    expect(failedInMonth).toBeGreaterThan(0);
+
+    await pool().query("insert into report_schedules (org_id, recipients) values ($1, $2)", [a.org.id, ["ciso@example.com", "dpo@example.com"]]);
+    const sent: Parameters<SendMail>[0][] = [];
+    const send: SendMail = async (message) => {
+      sent.push(message);
+    };
+    const made = await makeMonthlyReports(renderSecurityReportPdf, { now, orgIds: [a.org.id], send });
+    expect(made).toEqual([{ orgId: a.org.id, runId: expect.any(String), emailed: true, error: null }]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.to).toEqual(["ciso@example.com", "dpo@example.com"]);
+    expect(sent[0]!.subject).toContain(previousMonth(now, "UTC").label);
+    expect(sent[0]!.text).toContain(`Failed logins: ${failedInMonth}`);
+    expect(sent[0]!.attachment.content.subarray(0, 5).toString()).toBe("%PDF-");
+    // Idempotent: a second run makes nothing.
+    expect(await makeMonthlyReports(renderSecurityReportPdf, { now, orgIds: [a.org.id], send })).toEqual([]);
+    expect(sent).toHaveLength(1);
+
+    const list = await call(listRuns, { key: a.apiKey.key, path: "/api/v1/reports/runs" });
+    expect(list.status).toBe(200);
+    expect(list.json.data).toHaveLength(1);
+    const run = list.json.data[0];
+    expect(run).toMatchObject({ id: made[0]!.runId, report: "security-monthly", period_from: from.toISOString(), period_to: to.toISOString(), format: "pdf", recipients: ["ciso@example.com", "dpo@example.com"], email_error: null });
+    expect(run.emailed_at).not.toBeNull();
+
+    const req = new Request(`http://localhost/api/v1/reports/runs/${run.id}`, { headers: { authorization: `Bearer ${a.apiKey.key}` } });
+    const res = await getRun(req, { params: Promise.resolve({ id: run.id }) });
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(crypto.createHash("sha256").update(bytes).digest("hex")).toBe(run.sha256);
+    expect(bytes).toEqual(sent[0]!.attachment.content);
+    const { rows } = await pool().query("select metadata from audit_events where org_id = $1 and action = 'REPORT_DOWNLOADED' and actor_type = 'api'", [a.org.id]);
+    expect(rows.map((r) => r.metadata)).toEqual([expect.objectContaining({ report: "security", format: "PDF", size_bytes: bytes.byteLength, from: from.toISOString() })]);
+
+    // Another org's key sees none of it.
+    const other = await newOrg();
+    expect((await call(listRuns, { key: other.apiKey.key, path: "/api/v1/reports/runs" })).json.data).toEqual([]);
+    expect((await call(getRun, { key: other.apiKey.key, params: { id: run.id } })).status).toBe(404);
+  });
+
+  it("keep the report when the email fails, and say why", async () => {
+    const a = await knownOrg();
+    await pool().query("insert into report_schedules (org_id, recipients) values ($1, $2)", [a.org.id, ["ciso@example.com"]]);
+    const made = await makeMonthlyReports(renderSecurityReportPdf, {
+      orgIds: [a.org.id],
+      send: async () => {
+        throw new Error("connect ECONNREFUSED 127.0.0.1:25");
+      },
+    });
+    expect(made).toEqual([{ orgId: a.org.id, runId: expect.any(String), emailed: false, error: "connect ECONNREFUSED 127.0.0.1:25" }]);
+    const { rows } = await pool().query("select emailed_at, email_error, size_bytes from report_runs where id = $1", [made[0]!.runId]);
+    expect(rows[0]).toMatchObject({ emailed_at: null, email_error: "connect ECONNREFUSED 127.0.0.1:25" });
+    expect(rows[0].size_bytes).toBeGreaterThan(1000);
+  });
+});
