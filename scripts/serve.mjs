@@ -22,7 +22,24 @@ const server = http.createServer((req, res) => {
   }
   handle(req, res);
 });
+server.on("error", (err) => {
+  console.error(
+    err.code === "EADDRINUSE"
+      ? `[vigil] Port ${port} on ${host} is already in use. Stop what holds it, or set PORT to another port.`
+      : `[vigil] The server could not listen on ${host}:${port}: ${err.message}`,
+  );
+  process.exit(1);
+});
 server.listen(port, host, () => console.log(`[vigil] ready on http://${host}:${port}`));
+
+// Started by `npm start`: when that parent is killed (even with SIGKILL), don't linger
+// holding the port; the next `npm start` would find it taken.
+const parent = process.ppid;
+if (process.env.VIGIL_EXIT_WITH_PARENT === "1") {
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
+}
 
 const stop = () => server.close(() => process.exit(0));
 process.on("SIGINT", stop);

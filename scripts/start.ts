@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   await closePool();
 
   const nextBin = path.join("node_modules", ".bin", "next");
-  const childEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: db.url };
+  const childEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: db.url, VIGIL_EXIT_WITH_PARENT: "1" };
   if (!dev && needsBuild()) {
     log("Building the app (next build)…");
     const build = spawnSync(nextBin, ["build"], { stdio: "inherit", env: childEnv });
