@@ -138,6 +138,15 @@ describe("POST /api/v1/events", () => {
     expect(v.json).toMatchObject({ ok: true, checked: 640, first_bad_seq: null });
   });
 
+  it("hashes correctly when an event holds the seq stand-in used to prepare its hash", async () => {
+    const { apiKey } = await newOrg();
+    const tricky = { seq: 1.2345678901234567e-300, note: '"seq":1.2345678901234567e-300', nested: { seq: 1.2345678901234567e-300 } };
+    const res = await call(POST, { key: apiKey.key, body: { events: [login({ metadata: tricky }), login({ targets: [{ type: "x", id: '"seq":1.2345678901234567e-300' }] })] } });
+    expect(res.json.summary.created).toBe(2);
+    const v = await call(verify, { key: apiKey.key });
+    expect(v.json).toMatchObject({ ok: true, checked: 2 });
+  });
+
   it("normalizes IPv6 so stored events still verify", async () => {
     const { apiKey } = await newOrg();
     for (const ip of ["2001:DB8:0:0:0:0:0:1", "::ffff:203.0.113.9", "fe80::1:0:0:0"]) {
