@@ -80,7 +80,7 @@ export function archiveStore(): ArchiveStore {
   if (e.VIGIL_ARCHIVE_S3_BUCKET) {
     return new S3Store(e.VIGIL_ARCHIVE_S3_BUCKET, e.VIGIL_ARCHIVE_S3_PREFIX, { endpoint: e.VIGIL_ARCHIVE_S3_ENDPOINT, region: e.VIGIL_ARCHIVE_S3_REGION });
   }
-  return new FolderStore(path.resolve(e.VIGIL_ARCHIVE_DIR ?? path.join(e.VIGIL_DATA_DIR, "archives")));
+  return new FolderStore(path.resolve(/*turbopackIgnore: true*/ e.VIGIL_ARCHIVE_DIR ?? path.join(e.VIGIL_DATA_DIR, "archives")));
 }
 
 /** The store that holds a location, whatever the current configuration. */
