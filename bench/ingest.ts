@@ -75,7 +75,7 @@ function copyRows(orgId: string, bodies: unknown[]): string[] {
 }
 
 async function copyRound(bodies: unknown[]): Promise<number> {
-  const org = await createOrganization({ name: "Copy baseline" });
+  const org = await createOrganization({ name: `Copy baseline ${Date.now()}-${Math.random().toString(36).slice(2, 8)}` });
   const rows = copyRows(org.org.id, bodies);
   const client = await pool().connect();
   try {
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     await seedEvents(warmOrg.org.id, { count: WARM, from: new Date(to.getTime() - 395 * 24 * 3600_000), to, seed: 7 });
     const bodies = [...generateDrafts({ count: N, from, to, seed: 42 })];
     await ensurePartitions(pool(), bodies.map((b) => b.occurred_at));
-    const httpOrgs = await Promise.all(Array.from({ length: ROUNDS }, () => createOrganization({ name: "HTTP" })));
+    const httpOrgs = await Promise.all(Array.from({ length: ROUNDS }, (_, i) => createOrganization({ name: `HTTP ${i + 1}` })));
     const singleOrg = await createOrganization({ name: "Singles" });
     // The app is built and started first, so no build competes with a measurement.
     const app = await startApp(bench.url, PORT);
