@@ -39,10 +39,11 @@ export async function closePool(): Promise<void> {
   if (p) await p.end();
 }
 
-export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/** Runs fn in one transaction on one client; `begin` may set the isolation level. */
+export async function withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = "begin"): Promise<T> {
   const client = await pool().connect();
   try {
-    await client.query("begin");
+    await client.query(begin);
     const result = await fn(client);
     await client.query("commit");
     return result;

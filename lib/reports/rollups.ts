@@ -181,17 +181,6 @@ export async function scanBuckets(db: pg.Pool | pg.PoolClient, orgId: string, fr
  * Runs fn in one read-only REPEATABLE READ transaction: every query sees the same
  * snapshot, so rollups, rolled_seq and the raw queries of one report agree.
  */
-export async function readSnapshot<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool().connect();
-  try {
-    await client.query("begin isolation level repeatable read read only");
-    const result = await fn(client);
-    await client.query("commit");
-    return result;
-  } catch (err) {
-    await client.query("rollback").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+export function readSnapshot<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withTransaction(fn, "begin isolation level repeatable read read only");
 }
