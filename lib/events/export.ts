@@ -30,6 +30,44 @@ export async function* exportEvents(orgId: string, filter: EventFilter): AsyncGe
   }
 }
 
+/**
+ * The API's JSON of an event, built by PostgreSQL: NDJSON exports then cost Node a copy of
+ * bytes per row instead of parsing three jsonb columns and serializing the event again.
+ * Same fields and values as rowToEvent (key order and spacing differ, which neither JSON
+ * readers nor the content hash — RFC 8785 sorts keys — care about).
+ */
+const EVENT_JSON = `json_build_object(
+  'id', id, 'org_id', org_id, 'seq', seq,
+  'occurred_at', to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'received_at', to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'action', action, 'category', category, 'status', status, 'severity', severity,
+  'actor', case when actor_type is null and actor_id is null and actor_email is null and actor_name is null then null
+    else json_build_object('type', actor_type, 'id', actor_id, 'email', actor_email, 'name', actor_name) end,
+  'targets', targets,
+  'context', json_build_object('ip', host(ip), 'user_agent', user_agent, 'location', location, 'request_id', request_id),
+  'reason', reason, 'changes', changes, 'metadata', metadata, 'source', source, 'idempotency_key', idempotency_key,
+  'content_hash', content_hash, 'prev_hash', prev_hash, 'hash', hash)::text`;
+
+/** NDJSON of the filter in seq order, in keyset batches: each item is a batch's text and its row count. */
+export async function* exportNdjson(orgId: string, filter: EventFilter): AsyncGenerator<{ text: string; count: number }> {
+  let after = 0;
+  for (;;) {
+    const where = filterToSql(orgId, filter);
+    where.params.push(after, BATCH);
+    const n = where.params.length;
+    const { rows } = await pool().query<{ seq: number; line: string }>(
+      `select seq, ${EVENT_JSON} as line from audit_events where ${where.sql} and seq > $${n - 1} order by seq limit $${n}`,
+      where.params,
+    );
+    if (rows.length === 0) return;
+    let text = "";
+    for (const r of rows) text += r.line + "\n";
+    yield { text, count: rows.length };
+    if (rows.length < BATCH) return;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
+}
+
 export const CSV_COLUMNS = [
   "id", "seq", "occurred_at", "received_at", "action", "category", "status", "severity", "actor_type", "actor_id",
   "actor_email", "actor_name", "targets", "ip", "user_agent", "location", "request_id", "reason", "changes",
@@ -71,7 +109,11 @@ export function exportStream(
   onDone: (records: number, completed: boolean) => Promise<void>,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const batches = exportEvents(orgId, filter);
+  const batches = format === "csv"
+    ? (async function* () {
+        for await (const events of exportEvents(orgId, filter)) yield { text: events.map(csvRow).join(""), count: events.length };
+      })()
+    : exportNdjson(orgId, filter);
   let records = 0;
   let headerSent = format !== "csv";
   let finished = false;
@@ -94,9 +136,8 @@ export function exportStream(
           controller.close();
           return;
         }
-        records += next.value.length;
-        const text = format === "csv" ? next.value.map(csvRow).join("") : next.value.map((e) => JSON.stringify(e) + "\n").join("");
-        controller.enqueue(encoder.encode(text));
+        records += next.value.count;
+        controller.enqueue(encoder.encode(next.value.text));
       } catch (err) {
         await finish(false).catch(() => {});
         controller.error(err);
