@@ -56,7 +56,11 @@ export async function* exportNdjson(orgId: string, filter: EventFilter): AsyncGe
     where.params.push(after, BATCH);
     const n = where.params.length;
     const { rows } = await pool().query<{ seq: number; line: string }>(
-      `select seq, ${EVENT_JSON} as line from audit_events where ${where.sql} and seq > $${n - 1} order by seq limit $${n}`,
+      // The JSON is built over the batch only: in one query level PostgreSQL would build it
+      // for every matching row before sorting and limiting.
+      `select seq, ${EVENT_JSON} as line
+         from (select * from audit_events where ${where.sql} and seq > $${n - 1} order by seq limit $${n}) as batch
+        order by seq`,
       where.params,
     );
     if (rows.length === 0) return;
