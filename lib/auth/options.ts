@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { env } from "@/lib/env";
 import { attemptSignIn, recordSignOut } from "@/lib/auth/sign-in";
+import { clientIpFromHeaders } from "@/lib/api/client-ip";
 
 /**
  * next-auth v4: Credentials (argon2id, lockout, blocklist, TOTP in lib/auth/sign-in.ts),
@@ -19,11 +20,6 @@ process.env.AUTH_TRUST_HOST ??= "true";
 
 /** Why a sign-in was refused, as the sign-in form reads it from next-auth's `error`. */
 export const SIGN_IN_ERRORS = ["mfa_required", "mfa_invalid", "rate_limited"] as const;
-
-function firstForwarded(value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v?.split(",")[0]?.trim() || undefined;
-}
 
 export function authOptions(): NextAuthOptions {
   return {
@@ -45,8 +41,9 @@ export function authOptions(): NextAuthOptions {
             email: String(credentials?.email ?? ""),
             password: String(credentials?.password ?? ""),
             code: credentials?.code ? String(credentials.code) : undefined,
-            ip: firstForwarded(headers["x-forwarded-for"]) ?? firstForwarded(headers["x-real-ip"]),
-            userAgent: firstForwarded(headers["user-agent"]) ?? null,
+            ip: clientIpFromHeaders((name) => headers[name]),
+            // Whole: a user agent holds commas ("KHTML, like Gecko").
+            userAgent: (Array.isArray(headers["user-agent"]) ? headers["user-agent"][0] : headers["user-agent"]) ?? null,
           });
           if (outcome.ok) return outcome.user;
           // next-auth hands a thrown message to the form as `error`; null is CredentialsSignin.
@@ -75,7 +72,7 @@ export function authOptions(): NextAuthOptions {
         const { headers } = await import("next/headers");
         const h = await headers();
         await recordSignOut(token.sub, {
-          ip: firstForwarded(h.get("x-forwarded-for") ?? undefined),
+          ip: clientIpFromHeaders((name) => h.get(name)),
           userAgent: h.get("user-agent"),
         });
       },

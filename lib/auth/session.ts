@@ -7,7 +7,7 @@ import { findBlock } from "@/lib/auth/blocklist";
 import { hasPermission, resolveMembership, type Membership } from "@/lib/auth/membership";
 import type { Permission } from "@/lib/auth/permissions";
 import type { AuditActor } from "@/lib/audit/record";
-import { normalizeIp } from "@/lib/events/schema";
+import { clientIpFromHeaders } from "@/lib/api/client-ip";
 
 /**
  * The console's session, for pages and server actions: the next-auth JWT gives the user
@@ -48,8 +48,7 @@ export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefi
   const membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value);
   if (!membership) return undefined;
   const h = await headers();
-  const forwarded = h.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded ? (normalizeIp(forwarded) ?? null) : null;
+  const ip = clientIpFromHeaders((name) => h.get(name)) ?? null;
   // A block (an admin's, or an alert's response action) ends console access at once.
   if (await findBlock([membership.org.id], { ip, actors: [membership.user.email, membership.user.id] })) return undefined;
   const userAgent = h.get("user-agent");
