@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { closePool, pool } from "@/lib/db/pool";
 import { createOrganization } from "@/lib/orgs/create-org";
 import { seedEvents } from "@/lib/seed/generate";
-import { benchDatabase, round, startApp } from "./harness";
+import { benchDatabase, round, startApp, runBenchmark } from "./harness";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, port: { type: "string", default: "3303" } } });
 const EVENTS = Number(values.events);
@@ -69,7 +69,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -95,3 +95,14 @@ export async function pooled<T>(count: number, concurrency: number, task: (i: nu
   );
   return results;
 }
+
+/** Runs a benchmark's main and exits with its outcome (pools and servers must not keep it alive). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -23,7 +23,7 @@ import { seedEvents } from "@/lib/seed/generate";
 import { toDraft, searchTextOf } from "@/lib/events/record";
 import { ensurePartitions } from "@/lib/events/partitions";
 import { GENESIS_HASH, contentHash, linkHash } from "@/lib/integrity/chain";
-import { benchDatabase, pooled, round, startApp, summarize } from "./harness";
+import { benchDatabase, pooled, round, startApp, summarize, runBenchmark } from "./harness";
 
 const { values } = parseArgs({
   options: {
@@ -178,7 +178,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);

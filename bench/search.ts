@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { pool, closePool } from "@/lib/db/pool";
 import { createOrganization } from "@/lib/orgs/create-org";
 import { seedEvents } from "@/lib/seed/generate";
-import { benchDatabase, round, startApp, summarize } from "./harness";
+import { benchDatabase, round, startApp, summarize, runBenchmark } from "./harness";
 
 const { values } = parseArgs({
   options: {
@@ -122,7 +122,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);
