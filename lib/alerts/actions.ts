@@ -2,6 +2,7 @@ import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { addBlocklistEntry, type BlocklistEntry } from "@/lib/auth/blocklist";
+import { lockBlockedMembers } from "@/lib/auth/account-lock";
 import { SYSTEM_ACTOR, withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
 import { ALERT_COLUMNS, rowToAlert, type Alert, type AlertStatus } from "@/lib/alerts/store";
 import type { RuleSettings } from "@/lib/alerts/rules";
@@ -38,7 +39,11 @@ async function timeline(client: pg.PoolClient, orgId: string, alertId: string | 
   await client.query("insert into incident_notes (id, incident_id, org_id, author, kind, body) values ($1, $2, $3, $4, $5, $6)", [uuidv7(), id, orgId, actorName(by), kind, body]);
 }
 
-/** Blocks the alert's IP (or CIDR) or actor, published in the blocklist and enforced at sign-in. */
+/**
+ * Blocks the alert's IP (or CIDR) or actor, published in the blocklist and enforced at
+ * sign-in. Blocking an actor who is a Vigil user of the org also locks that user
+ * (lib/auth/account-lock.ts) until the entry expires or is removed.
+ */
 export async function blockFromAlert(
   orgId: string, alertId: string, what: "ip" | "actor", by: ActionActor, opts: { expiresAt?: Date | null; reason?: string } = {},
 ): Promise<BlocklistEntry> {
@@ -46,27 +51,52 @@ export async function blockFromAlert(
     const alert = await lockedAlert(client, orgId, alertId);
     const value = what === "ip" ? alert.subject.ip : alert.subject.actor;
     if (!value) throw new ActionError("invalid", `this alert has no ${what === "ip" ? "IP address" : "actor"} to block`);
+    if (what === "actor" && by.type === "user" && [by.email, by.id].some((x) => x && x.toLowerCase() === value.toLowerCase())) {
+      throw new ActionError("invalid", "you can't block your own account; ask another member of the security team");
+    }
     const entry = await addBlocklistEntry(client, orgId, {
       value, kind: what === "actor" ? "actor" : undefined, reason: opts.reason ?? `alert ${alert.rule}: ${alert.title}`,
       createdBy: actorName(by), expiresAt: opts.expiresAt ?? null,
     });
-    await timeline(client, orgId, alertId, null, by, "action", `Blocked ${entry.kind} ${entry.value}`);
+    const locked = entry.kind === "actor" ? await lockBlockedMembers(client, orgId, entry.value, entry.expires_at ? new Date(entry.expires_at) : null) : [];
+    await timeline(client, orgId, alertId, null, by, "action",
+      `Blocked ${entry.kind} ${entry.value}${locked.length > 0 ? ` and locked their Vigil account` : ""}`);
     return {
       result: entry,
       events: [{
         action: "BLOCKLIST_ENTRY_CREATED", category: "settings", actor: by,
-        targets: [{ type: entry.kind, id: entry.value }, { type: "alert", id: alert.id }],
+        targets: [{ type: entry.kind, id: entry.value }, { type: "alert", id: alert.id }, ...locked.map((u) => ({ type: "user", id: u.id, name: u.email }))],
         reason: entry.reason ?? undefined,
-        metadata: { blocklist_entry_id: entry.id, kind: entry.kind, value: entry.value, alert_id: alert.id, rule: alert.rule, expires_at: entry.expires_at, automatic: by.type === "system" },
+        metadata: {
+          blocklist_entry_id: entry.id, kind: entry.kind, value: entry.value, alert_id: alert.id, rule: alert.rule, expires_at: entry.expires_at,
+          automatic: by.type === "system", ...(locked.length > 0 ? { locked_users: locked.map((u) => u.email) } : {}),
+        },
       }],
     };
   });
 }
 
-/** The actions a rule takes by itself on a new alert (configured per org). */
+/**
+ * The actions a rule takes by itself on a new alert (configured per org in Settings →
+ * Alert rules). One that fails is logged and skips to the next: the alert stands, and it
+ * is still notified.
+ */
 export async function applyAutomaticActions(orgId: string, alert: Alert, settings: RuleSettings): Promise<void> {
-  if (alert.rule === "brute_force" && settings.brute_force.config.block_ip && alert.subject.ip) {
-    await blockFromAlert(orgId, alert.id, "ip", SYSTEM_ACTOR, { reason: `automatic: ${alert.title}` });
+  const rule = settings[alert.rule as keyof RuleSettings];
+  if (!rule) return;
+  const config = rule.config as { block_ip?: boolean; block_actor?: boolean; open_incident?: boolean };
+  const reason = `automatic: ${alert.title}`;
+  const steps: Array<[string, () => Promise<unknown>]> = [];
+  // The incident first, so the blocks land on its timeline.
+  if (config.open_incident) steps.push(["open incident", () => openIncident(orgId, SYSTEM_ACTOR, { alertId: alert.id, note: "Opened automatically by the alert rule." })]);
+  if (config.block_ip && alert.subject.ip) steps.push(["block IP", () => blockFromAlert(orgId, alert.id, "ip", SYSTEM_ACTOR, { reason })]);
+  if (config.block_actor && alert.subject.actor) steps.push(["block actor", () => blockFromAlert(orgId, alert.id, "actor", SYSTEM_ACTOR, { reason })]);
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      console.error(`[vigil] automatic ${what} for alert ${alert.id} failed`, err);
+    }
   }
 }
 

@@ -55,11 +55,13 @@ interface Hit {
   occurred_at: Date;
 }
 
-function detectionOf(rule: keyof RuleSettings, subject: Detection["subject"], title: string, hits: Hit[]): Detection {
+function detectionOf(
+  rule: keyof RuleSettings, subject: Detection["subject"], title: string, hits: Hit[], more: Partial<Pick<Detection, "severity" | "criticalAt">> = {},
+): Detection {
   const times = hits.map((h) => h.occurred_at.getTime());
   return {
     rule, severity: RULE_SEVERITY[rule], subject, title, eventIds: hits.map((h) => h.id),
-    firstSeen: new Date(Math.min(...times)), lastSeen: new Date(Math.max(...times)),
+    firstSeen: new Date(Math.min(...times)), lastSeen: new Date(Math.max(...times)), ...more,
   };
 }
 
@@ -107,14 +109,16 @@ function ipv4Network(ip: string, prefix: number): string {
 export async function bruteForce(orgId: string, events: NewEvent[], c: RuleConfig<"brute_force">): Promise<Detection[]> {
   const failed = events.filter((e) => e.action === "LOGIN_FAILED");
   const out: Detection[] = [];
+  // The alert (over all its runs, not this burst alone) turns critical at this many failures.
+  const escalate = { criticalAt: Math.max(c.critical_count, c.threshold) };
   for (const [net, fresh] of groupBy(failed, (e) => (e.ip ? ipv4Network(e.ip, c.ipv4_prefix) : null))) {
     const hits = await burstAround(orgId, "action = 'LOGIN_FAILED' and ip <<= $4::inet", [net], fresh, c.threshold, c.window_minutes);
-    if (hits.length > 0) out.push(detectionOf("brute_force", { ip: net }, `${hits.length} failed sign-ins from ${net} within ${c.window_minutes} minutes`, hits));
+    if (hits.length > 0) out.push(detectionOf("brute_force", { ip: net }, `${hits.length} failed sign-ins from ${net} within ${c.window_minutes} minutes`, hits, escalate));
   }
   for (const [account, fresh] of groupBy(failed, actorOf)) {
     const column = fresh[0]!.actor_email ? "actor_email" : "actor_id";
     const hits = await burstAround(orgId, `action = 'LOGIN_FAILED' and ${column} = $4`, [account], fresh, c.threshold, c.window_minutes);
-    if (hits.length > 0) out.push(detectionOf("brute_force", { actor: account }, `${hits.length} failed sign-ins against ${account} within ${c.window_minutes} minutes`, hits));
+    if (hits.length > 0) out.push(detectionOf("brute_force", { actor: account }, `${hits.length} failed sign-ins against ${account} within ${c.window_minutes} minutes`, hits, escalate));
   }
   return out;
 }
@@ -155,7 +159,8 @@ export async function largeExport(orgId: string, events: NewEvent[], c: RuleConf
     if (!aboveThreshold && !aboveUsual) continue;
     const who = actorOf(e) ?? "an unknown actor";
     const why = aboveThreshold ? `above the ${c.threshold} threshold` : `${Math.round(records / Math.max(usual.median!, 1))}× the org's usual ${usual.median}`;
-    out.push(detectionOf("large_export", actorOf(e) ? { actor: who } : {}, `${who} exported ${records} records (${why})`, [e]));
+    const critical = records > Math.max(c.critical_threshold, c.threshold);
+    out.push(detectionOf("large_export", actorOf(e) ? { actor: who } : {}, `${who} exported ${records} records (${why})`, [e], critical ? { severity: "critical" } : {}));
   }
   return out;
 }

@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import nodemailer from "nodemailer";
 import { uuidv7 } from "uuidv7";
-import { pool } from "@/lib/db/pool";
+import { pool, withTransaction } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { recordEvent } from "@/lib/events/ingest";
-import { getAlert, type Alert } from "@/lib/alerts/store";
+import { ALERT_COLUMNS, rowToAlert, SEVERITY_RANK, type Alert } from "@/lib/alerts/store";
 import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
 
 /**
@@ -13,8 +13,6 @@ import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
  * (an outbox), then sent with retries and exponential backoff; one left pending by a
  * process that died is sent by the next alerts run.
  */
-
-const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 export interface NotifyOptions {
   /** Attempts per delivery within one run, and the first backoff delay (doubled each time). */
@@ -47,21 +45,19 @@ export function verifyWebhookSignature(secret: string, body: string, header: str
   return given.length === expected.length && crypto.timingSafeEqual(given, expected);
 }
 
-export function alertPayload(alert: Alert): Record<string, unknown> {
+/** Why a notification goes out: a new alert, or a live alert whose severity rose. */
+export type NotifyReason = "new" | "severity_raised";
+
+export function alertPayload(alert: Alert, reason: NotifyReason = "new", previousSeverity: Alert["severity"] | null = null): Record<string, unknown> {
   return {
     type: "alert",
+    reason,
+    ...(previousSeverity ? { previous_severity: previousSeverity } : {}),
     alert: {
       id: alert.id, rule: alert.rule, severity: alert.severity, status: alert.status, title: alert.title, subject: alert.subject,
       count: alert.count, first_seen: alert.first_seen, last_seen: alert.last_seen, event_ids: alert.event_ids.slice(0, 50),
     },
   };
-}
-
-interface ChannelRow {
-  id: string;
-  kind: "email" | "webhook";
-  target: string;
-  secret: string | null;
 }
 
 interface DeliveryRow {
@@ -75,23 +71,52 @@ interface DeliveryRow {
   payload: Record<string, unknown>;
 }
 
-/** Queues a delivery of the alert to every matching channel, then sends them. */
+/**
+ * Queues a delivery of the alert to every matching channel when the channels have not
+ * heard of it at its present severity (a new alert, or one whose severity rose), then
+ * sends what is pending. The deliveries and `notified_severity` commit together, so
+ * calling it again (or a run after a crash) never notifies twice, and never misses one.
+ */
 export async function notifyAlert(orgId: string, alertId: string): Promise<{ delivered: number; failed: number }> {
-  const alert = await getAlert(orgId, alertId);
-  if (!alert) return { delivered: 0, failed: 0 };
-  const { rows: channels } = await pool().query<ChannelRow & { min_severity: keyof typeof SEVERITY_RANK }>(
-    "select id, kind, target, secret, min_severity from alert_channels where org_id = $1 and enabled",
+  const queued = await withTransaction(async (client) => {
+    const { rows } = await client.query<Parameters<typeof rowToAlert>[0] & { notified_severity: Alert["severity"] | null }>(
+      `select ${ALERT_COLUMNS}, notified_severity from alerts where org_id = $1 and id = $2 for update`,
+      [orgId, alertId],
+    );
+    const row = rows[0];
+    if (!row) return 0;
+    const alert = rowToAlert(row);
+    const previous = row.notified_severity;
+    if (previous !== null && SEVERITY_RANK[alert.severity] <= SEVERITY_RANK[previous]) return 0;
+    const { rows: channels } = await client.query<{ id: string; kind: "email" | "webhook"; target: string; min_severity: keyof typeof SEVERITY_RANK }>(
+      "select id, kind, target, min_severity from alert_channels where org_id = $1 and enabled",
+      [orgId],
+    );
+    const matching = channels.filter((c) => SEVERITY_RANK[alert.severity] >= SEVERITY_RANK[c.min_severity]);
+    const payload = JSON.stringify(alertPayload(alert, previous === null ? "new" : "severity_raised", previous));
+    for (const c of matching) {
+      await client.query(
+        "insert into deliveries (id, org_id, alert_id, channel_id, kind, target, status, payload) values ($1, $2, $3, $4, $5, $6, 'pending', $7)",
+        [uuidv7(), orgId, alertId, c.id, c.kind, c.target, payload],
+      );
+    }
+    await client.query("update alerts set notified_severity = severity where id = $1", [alertId]);
+    return matching.length;
+  });
+  if (queued === 0) return { delivered: 0, failed: 0 };
+  return deliverPending(orgId);
+}
+
+/** Live alerts of the org whose channels have not heard of them at their present severity. */
+export async function alertsToNotify(orgId: string): Promise<string[]> {
+  const { rows } = await pool().query<{ id: string }>(
+    `select id from alerts where org_id = $1 and status in ('open', 'acknowledged')
+       and (notified_severity is null or (case severity when 'critical' then 2 when 'warning' then 1 else 0 end)
+                                        > (case notified_severity when 'critical' then 2 when 'warning' then 1 else 0 end))
+     order by created_at`,
     [orgId],
   );
-  const matching = channels.filter((c) => SEVERITY_RANK[alert.severity] >= SEVERITY_RANK[c.min_severity]);
-  const payload = alertPayload(alert);
-  for (const c of matching) {
-    await pool().query(
-      "insert into deliveries (id, org_id, alert_id, channel_id, kind, target, status, payload) values ($1, $2, $3, $4, $5, $6, 'pending', $7)",
-      [uuidv7(), orgId, alertId, c.id, c.kind, c.target, JSON.stringify(payload)],
-    );
-  }
-  return deliverPending(orgId);
+  return rows.map((r) => r.id);
 }
 
 /** Sends every pending delivery of the org (new ones, and any a dead process left). */
@@ -136,14 +161,18 @@ async function sendOnce(d: DeliveryRow): Promise<{ ok: boolean; code: number | n
   const smtp = env().SMTP_URL;
   if (!smtp) return { ok: false, code: null, error: "SMTP_URL is not set" };
   const alert = d.payload.alert as { title: string; severity: string; rule: string; id: string; count: number; first_seen: string; last_seen: string; subject: unknown };
+  const raised = d.payload.reason === "severity_raised";
   try {
     const transport = nodemailer.createTransport(smtp);
     await transport.sendMail({
       from: env().SMTP_FROM,
+      // One channel may name several recipients, comma-separated.
       to: d.target,
-      subject: `[Vigil ${alert.severity}] ${alert.title}`,
+      subject: `[Vigil ${alert.severity}] ${raised ? `Now ${alert.severity}: ` : ""}${alert.title}`,
       text: [
-        alert.title, "", `Rule: ${alert.rule}`, `Subject: ${JSON.stringify(alert.subject)}`, `Events: ${alert.count}`,
+        alert.title, "",
+        ...(raised ? [`Severity rose from ${String(d.payload.previous_severity)} to ${alert.severity}.`, ""] : []),
+        `Rule: ${alert.rule}`, `Subject: ${JSON.stringify(alert.subject)}`, `Events: ${alert.count}`,
         `First seen: ${alert.first_seen}`, `Last seen: ${alert.last_seen}`, `Alert id: ${alert.id}`,
       ].join("\n"),
     });

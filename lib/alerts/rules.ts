@@ -7,35 +7,58 @@ import { pool } from "@/lib/db/pool";
  * a default.
  */
 
-const window = z.number().int().min(1).max(24 * 60);
+const int = (min: number, max = 1_000_000_000) =>
+  z.number({ error: "enter a whole number" }).int("enter a whole number").min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const window = int(1, 24 * 60);
+const flag = z.boolean({ error: "must be on or off" });
+/** Action names as the search language writes them; a leading or trailing "*" matches a suffix or prefix. */
+const actionPattern = z.string().trim().regex(/^\*?[A-Z0-9_.:-]+\*?$/i, "must be an action name such as LOGIN_SUCCESS or *_DELETED").max(100);
+const list = <T extends z.ZodType>(item: T, max = 200) => z.array(item).max(max, `holds at most ${max} entries`);
+
+/** Response actions a rule may take by itself on a new alert (each default off). */
+const autoIncident = { open_incident: flag.default(false) };
+const autoBlockActor = { block_actor: flag.default(false) };
 
 export const RULE_CONFIGS = {
   brute_force: z.strictObject({
-    threshold: z.number().int().min(2).default(5),
+    threshold: int(2).default(5),
     window_minutes: window.default(10),
     /** Failed logins from addresses in one IPv4 /prefix count together (32: one address). */
-    ipv4_prefix: z.number().int().min(8).max(32).default(32),
-    block_ip: z.boolean().default(false),
+    ipv4_prefix: int(8, 32).default(32),
+    /** The alert turns critical once it holds this many failed sign-ins (and notifies again). */
+    critical_count: int(2).default(50),
+    block_ip: flag.default(false),
+    ...autoIncident,
   }),
   large_export: z.strictObject({
-    threshold: z.number().int().min(1).default(10_000),
+    threshold: int(1).default(10_000),
     /** Also alert when an export is this many times the org's usual (median of recent exports)… */
-    factor: z.number().min(2).default(10),
+    factor: z.number({ error: "enter a number" }).min(2, "must be at least 2").max(1_000_000, "must be at most 1000000").default(10),
     /** …once the org has at least this many exports to judge "usual" from. */
-    min_history: z.number().int().min(1).default(5),
+    min_history: int(1, 10_000).default(5),
+    /** An export above this many records is critical rather than a warning. */
+    critical_threshold: int(1).default(100_000),
+    ...autoBlockActor,
+    ...autoIncident,
   }),
   off_hours: z.strictObject({
     /** Actions that count; "*" suffix matches a prefix. Default: sign-ins and exports. */
-    actions: z.array(z.string()).default(["LOGIN_SUCCESS", "DATA_EXPORTED", "REPORT_DOWNLOADED", "PERMISSIONS_CHANGED", "*_DELETED"]),
+    actions: list(actionPattern, 100).default(["LOGIN_SUCCESS", "DATA_EXPORTED", "REPORT_DOWNLOADED", "PERMISSIONS_CHANGED", "*_DELETED"]),
     /** Actor e-mails or ids allowed to work at any hour. */
-    exceptions: z.array(z.string()).default([]),
+    exceptions: list(z.string().trim().min(1).max(320, "an entry is longer than 320 characters")).default([]),
+    ...autoIncident,
   }),
   privilege_escalation: z.strictObject({
-    privileged_roles: z.array(z.string()).default(["admin", "administrator", "owner"]),
+    privileged_roles: list(z.string().trim().toLowerCase().regex(/^[a-z0-9_ -]{1,64}$/, "a role is letters, digits, spaces, - or _ (up to 64)"), 50)
+      .default(["admin", "administrator", "owner"]),
+    ...autoBlockActor,
+    ...autoIncident,
   }),
   mass_deletion: z.strictObject({
-    threshold: z.number().int().min(2).default(20),
+    threshold: int(2).default(20),
     window_minutes: window.default(10),
+    ...autoBlockActor,
+    ...autoIncident,
   }),
 } as const;
 
@@ -84,13 +107,34 @@ export class RuleConfigError extends Error {
   }
 }
 
-/** Saves an org's setting for one rule after validating it against the rule's schema. */
-export async function saveRuleSetting(orgId: string, rule: RuleName, enabled: boolean, config: unknown): Promise<void> {
+/** Checks that relate two fields, which each field's schema can't see alone. */
+function crossFieldIssues(rule: RuleName, c: Record<string, unknown>): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  if (rule === "brute_force" && (c.critical_count as number) < (c.threshold as number)) out.push({ path: "critical_count", message: "must be at least the threshold" });
+  if (rule === "large_export" && (c.critical_threshold as number) < (c.threshold as number)) out.push({ path: "critical_threshold", message: "must be at least the threshold" });
+  return out;
+}
+
+/** A rule's config as it will be stored (defaults filled in), or the issues that name each wrong field. */
+export function validateRuleConfig<R extends RuleName>(rule: R, config: unknown):
+  { ok: true; config: RuleConfig<R> } | { ok: false; issues: { path: string; message: string }[] } {
   const parsed = RULE_CONFIGS[rule].safeParse(config ?? {});
-  if (!parsed.success) throw new RuleConfigError(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "config", message: i.message })) };
+  const issues = crossFieldIssues(rule, parsed.data as Record<string, unknown>);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config: parsed.data as RuleConfig<R> };
+}
+
+/**
+ * Saves an org's setting for one rule after validating it against the rule's schema.
+ * Without an audit record: for scripts and tests. The console saves through
+ * lib/alerts/settings.ts, which records the change with its before and after.
+ */
+export async function saveRuleSetting(orgId: string, rule: RuleName, enabled: boolean, config: unknown): Promise<void> {
+  const checked = validateRuleConfig(rule, config);
+  if (!checked.ok) throw new RuleConfigError(checked.issues);
   await pool().query(
     `insert into alert_rules (org_id, rule, enabled, config, updated_at) values ($1, $2, $3, $4, now())
      on conflict (org_id, rule) do update set enabled = excluded.enabled, config = excluded.config, updated_at = now()`,
-    [orgId, rule, enabled, JSON.stringify(parsed.data)],
+    [orgId, rule, enabled, JSON.stringify(checked.config)],
   );
 }

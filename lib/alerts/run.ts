@@ -4,15 +4,16 @@ import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { NEW_EVENT_COLUMNS, runDetectors, type NewEvent, type OrgProfile } from "@/lib/alerts/detectors";
 import { ruleSettings } from "@/lib/alerts/rules";
 import { upsertAlert, type Alert } from "@/lib/alerts/store";
-import { deliverPending, notifyAlert } from "@/lib/alerts/notify";
+import { alertsToNotify, deliverPending, notifyAlert } from "@/lib/alerts/notify";
 import { applyAutomaticActions } from "@/lib/alerts/actions";
 
 /**
  * The alerts job: for each org, the detectors over events stored since its watermark.
  * The watermark is the org's chain seq, not a timestamp: seq is assigned under the chain
  * head lock in commit order, so an event committed late (or dated in the past) is never
- * skipped, and none is read twice. Alerts and the watermark commit together; the
- * notifications they cause are queued as deliveries and sent after.
+ * skipped, and none is read twice. Alerts and the watermark commit together; then every
+ * live alert the channels have not heard of at its present severity (new, or risen) is
+ * queued as deliveries and sent.
  */
 
 const JOB = "alerts";
@@ -65,10 +66,9 @@ export async function detectForOrg(orgId: string): Promise<OrgAlertsResult> {
     result.created.push(...created);
     if (rows.length < BATCH) break;
   }
-  for (const alert of result.created) {
-    await applyAutomaticActions(orgId, alert, settings);
-    await notifyAlert(orgId, alert.id);
-  }
+  for (const alert of result.created) await applyAutomaticActions(orgId, alert, settings);
+  // New alerts, alerts whose severity rose, and any a crashed run left un-notified.
+  for (const id of await alertsToNotify(orgId)) await notifyAlert(orgId, id);
   return result;
 }
 

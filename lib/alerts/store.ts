@@ -44,6 +44,8 @@ export interface Detection {
   eventIds: string[];
   firstSeen: Date;
   lastSeen: Date;
+  /** The alert turns critical once its count (over every run, not this detection alone) reaches this. */
+  criticalAt?: number;
 }
 
 export function subjectKey(s: AlertSubject): string {
@@ -76,17 +78,23 @@ export function rowToAlert(r: AlertRow): Alert {
   };
 }
 
-const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
+export const SEVERITY_RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 /**
  * Records a detection: a new alert, or the live alert of the same pattern grown by the
- * events it did not hold yet (re-detecting the same events changes nothing).
+ * events it did not hold yet (re-detecting the same events changes nothing). Severity only
+ * rises: a more severe detection, or the count reaching the detection's `criticalAt`.
+ * Who is notified of a new or a more severe alert is decided from `notified_severity`
+ * (lib/alerts/notify.ts), not here, so a crash between this commit and the notification
+ * loses nothing.
  */
-export async function upsertAlert(db: pg.Pool | pg.PoolClient, orgId: string, d: Detection): Promise<{ alert: Alert; created: boolean; grew: boolean }> {
+export async function upsertAlert(
+  db: pg.Pool | pg.PoolClient, orgId: string, d: Detection,
+): Promise<{ alert: Alert; created: boolean; grew: boolean; escalated: boolean }> {
   const ids = [...new Set(d.eventIds)];
-  const { rows } = await db.query<AlertRow & { created: boolean; before_count: number | null }>(
+  const { rows } = await db.query<AlertRow & { created: boolean; before_count: number | null; before_severity: Severity | null }>(
     `with live as (
-       select id, count from alerts where org_id = $2 and rule = $3 and subject_key = $6 and status in ('open', 'acknowledged')
+       select id, count, severity from alerts where org_id = $2 and rule = $3 and subject_key = $6 and status in ('open', 'acknowledged')
      )
      insert into alerts as a (id, org_id, rule, severity, status, subject, subject_key, title, count, first_seen, last_seen, event_ids)
      values ($1, $2, $3, $4, 'open', $5, $6, $7, cardinality($10::uuid[]), $8, $9, ($10::uuid[])[1:${MAX_ALERT_EVENT_IDS}])
@@ -100,11 +108,24 @@ export async function upsertAlert(db: pg.Pool | pg.PoolClient, orgId: string, d:
          select x, min(o) as o from unnest(a.event_ids || $10::uuid[]) with ordinality as u(x, o) group by x order by min(o) limit ${MAX_ALERT_EVENT_IDS}
        ) k),
        updated_at = now()
-     returning ${ALERT_COLUMNS}, (xmax = 0) as created, (select count from live) as before_count`,
+     returning ${ALERT_COLUMNS}, (xmax = 0) as created, (select count from live) as before_count, (select severity from live) as before_severity`,
     [uuidv7(), orgId, d.rule, d.severity, JSON.stringify(d.subject), subjectKey(d.subject), d.title, d.firstSeen, d.lastSeen, ids, SEVERITY_RANK[d.severity]],
   );
-  const row = rows[0]!;
-  return { alert: rowToAlert(row), created: row.created, grew: row.created || row.count !== row.before_count };
+  let row = rows[0]!;
+  if (d.criticalAt !== undefined && row.severity !== "critical" && row.count >= d.criticalAt) {
+    const raised = await db.query<AlertRow>(
+      `update alerts set severity = 'critical', updated_at = now() where id = $1 returning ${ALERT_COLUMNS}`,
+      [row.id],
+    );
+    row = { ...row, ...raised.rows[0]! };
+  }
+  const before = row.created ? null : (row.before_severity ?? null);
+  return {
+    alert: rowToAlert(row),
+    created: row.created,
+    grew: row.created || row.count !== row.before_count,
+    escalated: before !== null && SEVERITY_RANK[row.severity] > SEVERITY_RANK[before],
+  };
 }
 
 export async function listAlerts(orgId: string, opts: { status?: AlertStatus; rule?: string; limit?: number } = {}): Promise<Alert[]> {

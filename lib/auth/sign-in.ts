@@ -131,6 +131,14 @@ export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): P
     return { ok: false, code: "invalid" };
   }
 
+  // A locked account first: blocking a Vigil user's account from an alert locks it (and
+  // also lists it on the blocklist), and the record should say "locked".
+  if (user.locked_until && user.locked_until.getTime() > now) {
+    await verifyPassword(await dummy(), attempt.password);
+    await fail(user, attempt, ip, "locked", user.failed_attempts, { locked_until: user.locked_until.toISOString() });
+    return { ok: false, code: "invalid" };
+  }
+
   const block = await findBlock(user.org_ids, { ip, actors: [user.email, user.id] });
   if (block) {
     await verifyPassword(await dummy(), attempt.password);
@@ -138,11 +146,6 @@ export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): P
     return { ok: false, code: "invalid" };
   }
 
-  if (user.locked_until && user.locked_until.getTime() > now) {
-    await verifyPassword(await dummy(), attempt.password);
-    await fail(user, attempt, ip, "locked", user.failed_attempts, { locked_until: user.locked_until.toISOString() });
-    return { ok: false, code: "invalid" };
-  }
   if (user.locked_until) {
     // The lock ran out: the next failures count from zero again.
     await pool().query("update users set failed_attempts = 0, locked_until = null where id = $1 and locked_until <= now()", [user.id]);

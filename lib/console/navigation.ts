@@ -16,7 +16,7 @@ export const MAIN_NAV: NavEntry[] = [
   { href: "/events", label: "Events", anyOf: ["events:read"] },
   { href: "/reports", label: "Reports", anyOf: ["reports:download"] },
   { href: "/alerts", label: "Alerts", anyOf: ["alerts:manage"] },
-  { href: "/settings", label: "Settings", anyOf: ["members:manage", "settings:manage", "apikeys:manage"] },
+  { href: "/settings", label: "Settings", anyOf: ["members:manage", "settings:manage", "apikeys:manage", "alerts:manage"] },
 ];
 
 export const SETTINGS_NAV: NavEntry[] = [
@@ -25,6 +25,7 @@ export const SETTINGS_NAV: NavEntry[] = [
   { href: "/settings/api-keys", label: "API keys", anyOf: ["apikeys:manage"] },
   { href: "/settings/organization", label: "Organization", anyOf: ["settings:manage"] },
   { href: "/settings/blocklist", label: "Blocklist", anyOf: ["settings:manage"] },
+  { href: "/settings/alerts", label: "Alert rules", anyOf: ["alerts:manage"] },
   { href: "/settings/account", label: "Your account" },
 ];
 

@@ -3,10 +3,12 @@ import { ConsoleError } from "@/lib/auth/console-error";
 import { addBlocklistEntry, BlocklistValueError, removeBlocklistEntry } from "@/lib/auth/blocklist";
 import { diff } from "@/lib/audit/mask";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
+import { unlockUnblockedMembers } from "@/lib/auth/account-lock";
 
 /**
- * Organization settings (name, time zone, business hours, the MFA requirement) and the
- * blocklist, each change a SETTINGS_CHANGED / BLOCKLIST_ENTRY_* event with before → after.
+ * Organization settings (name, time zone, business hours, the MFA requirement, the
+ * record-reads policy) and the blocklist, each change a SETTINGS_CHANGED /
+ * BLOCKLIST_ENTRY_* event with before → after.
  */
 
 export interface OrgSettings {
@@ -14,16 +16,22 @@ export interface OrgSettings {
   timezone: string;
   businessHours: { days: number[]; start: string; end: string };
   requireMfa: boolean;
+  /** Opening an event and running a search are recorded as events (lib/audit/reads.ts). */
+  recordReads: boolean;
+}
+
+type OrgRow = { name: string; timezone: string; business_hours: OrgSettings["businessHours"]; require_mfa: boolean; record_reads: boolean };
+const ORG_COLUMNS = "name, timezone, business_hours, require_mfa, record_reads";
+
+function fromRow(r: OrgRow): OrgSettings {
+  return { name: r.name, timezone: r.timezone, businessHours: r.business_hours, requireMfa: r.require_mfa, recordReads: r.record_reads };
 }
 
 export async function getOrgSettings(orgId: string): Promise<OrgSettings> {
-  const { rows } = await pool().query<{ name: string; timezone: string; business_hours: OrgSettings["businessHours"]; require_mfa: boolean }>(
-    "select name, timezone, business_hours, require_mfa from organizations where id = $1",
-    [orgId],
-  );
+  const { rows } = await pool().query<OrgRow>(`select ${ORG_COLUMNS} from organizations where id = $1`, [orgId]);
   const r = rows[0];
   if (!r) throw new ConsoleError("not_found", "Organization not found.");
-  return { name: r.name, timezone: r.timezone, businessHours: r.business_hours, requireMfa: r.require_mfa };
+  return fromRow(r);
 }
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -33,6 +41,7 @@ const flat = (s: OrgSettings) => ({
   business_days: s.businessHours.days.map((d) => DAY_NAMES[d]).join(", "),
   business_hours: `${s.businessHours.start}–${s.businessHours.end}`,
   require_mfa: s.requireMfa,
+  record_reads: s.recordReads,
 });
 
 export async function updateOrgSettings(
@@ -44,13 +53,10 @@ export async function updateOrgSettings(
     throw new ConsoleError("invalid", "Business hours must end after they start.", { end: "must be after the start" });
   }
   return withAudit(orgId, actor.audit, async (client) => {
-    const { rows } = await client.query<{ name: string; timezone: string; business_hours: OrgSettings["businessHours"]; require_mfa: boolean }>(
-      "select name, timezone, business_hours, require_mfa from organizations where id = $1 for update",
-      [orgId],
-    );
+    const { rows } = await client.query<OrgRow>(`select ${ORG_COLUMNS} from organizations where id = $1 for update`, [orgId]);
     const r = rows[0];
     if (!r) throw new ConsoleError("not_found", "Organization not found.");
-    const before: OrgSettings = { name: r.name, timezone: r.timezone, businessHours: r.business_hours, requireMfa: r.require_mfa };
+    const before = fromRow(r);
     // Turning the requirement on without MFA yourself would shut you out of the console.
     if (next.requireMfa && !before.requireMfa && !actor.mfaEnabled) {
       throw new ConsoleError("invalid", "Set up MFA on your own account before requiring it for everyone.", { requireMfa: "set up your own MFA first" });
@@ -58,8 +64,8 @@ export async function updateOrgSettings(
     const changes = diff(flat(before), flat(next));
     if (changes.length === 0) return { result: { changed: 0 }, events: [] };
     await client.query(
-      "update organizations set name = $2, timezone = $3, business_hours = $4, require_mfa = $5 where id = $1",
-      [orgId, next.name, next.timezone, JSON.stringify(next.businessHours), next.requireMfa],
+      "update organizations set name = $2, timezone = $3, business_hours = $4, require_mfa = $5, record_reads = $6 where id = $1",
+      [orgId, next.name, next.timezone, JSON.stringify(next.businessHours), next.requireMfa, next.recordReads],
     );
     return {
       result: { changed: changes.length },
@@ -104,13 +110,18 @@ export async function unblockFromConsole(orgId: string, actor: AuditActor, input
   await withAudit(orgId, actor, async (client) => {
     const entry = await removeBlocklistEntry(client, orgId, input.id);
     if (!entry) throw new ConsoleError("not_found", "That entry doesn't exist.");
+    // Unblocking an account a block had locked (a Vigil user of the org) unlocks it.
+    const unlocked = entry.kind === "actor" ? await unlockUnblockedMembers(client, orgId, entry.value) : [];
     return {
       result: undefined,
       events: [{
         action: "BLOCKLIST_ENTRY_DELETED",
         category: "settings",
-        targets: [{ type: entry.kind, id: entry.value }],
-        metadata: { blocklist_entry_id: entry.id, kind: entry.kind, value: entry.value, previous_reason: entry.reason },
+        targets: [{ type: entry.kind, id: entry.value }, ...unlocked.map((u) => ({ type: "user", id: u.id, name: u.email }))],
+        metadata: {
+          blocklist_entry_id: entry.id, kind: entry.kind, value: entry.value, previous_reason: entry.reason,
+          ...(unlocked.length > 0 ? { unlocked_users: unlocked.map((u) => u.email) } : {}),
+        },
       }],
     };
   });

@@ -1,9 +1,6 @@
-import http from "node:http";
-import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GET as getBlocklist } from "@/app/api/v1/blocklist/route";
 import { pool } from "@/lib/db/pool";
-import { resetEnvCache } from "@/lib/env";
 import { ingestEvents } from "@/lib/events/ingest";
 import { findBlock } from "@/lib/auth/blocklist";
 import { runScheduledJob } from "@/lib/jobs/registry";
@@ -11,76 +8,9 @@ import { listAlerts } from "@/lib/alerts/store";
 import { saveRuleSetting } from "@/lib/alerts/rules";
 import { blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
 import { createAlertChannel, listDeliveries } from "@/lib/alerts/channels";
-import { setNotifyDefaults, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from "@/lib/alerts/notify";
+import { verifyWebhookSignature } from "@/lib/alerts/notify";
 import { call, newOrg } from "@/tests/helpers/fixtures";
-
-/** A tiny SMTP server (RFC 5321's happy path): enough for nodemailer to hand over a message. */
-function smtpServer(): Promise<{ port: number; messages: string[]; close: () => Promise<void> }> {
-  const messages: string[] = [];
-  const server = net.createServer((socket) => {
-    let buffer = "";
-    let inData = false;
-    socket.write("220 test ESMTP\r\n");
-    socket.on("data", (chunk) => {
-      buffer += chunk.toString("utf8");
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf("\r\n.\r\n");
-          if (end < 0) return;
-          messages.push(buffer.slice(0, end));
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          socket.write("250 OK queued\r\n");
-          continue;
-        }
-        const nl = buffer.indexOf("\r\n");
-        if (nl < 0) return;
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 2);
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === "EHLO" || verb === "HELO") socket.write("250 test\r\n");
-        else if (verb === "DATA") {
-          inData = true;
-          socket.write("354 go ahead\r\n");
-        } else if (verb === "QUIT") {
-          socket.end("221 bye\r\n");
-          return;
-        } else socket.write("250 OK\r\n");
-      }
-    });
-    socket.on("error", () => {});
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
-    port: (server.address() as net.AddressInfo).port,
-    messages,
-    close: () => new Promise((r) => server.close(() => r())),
-  })));
-}
-
-/** A webhook receiver that fails the first `failures` requests of each delivery with 503. */
-function webhookServer(failures: number): Promise<{ url: string; received: Array<{ body: string; signature: string }>; hits: () => number; close: () => Promise<void> }> {
-  const received: Array<{ body: string; signature: string }> = [];
-  let hits = 0;
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      hits++;
-      if (hits <= failures) {
-        res.writeHead(503).end();
-        return;
-      }
-      received.push({ body, signature: String(req.headers[WEBHOOK_SIGNATURE_HEADER] ?? "") });
-      res.writeHead(204).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hooks/vigil`,
-    received,
-    hits: () => hits,
-    close: () => new Promise((r) => server.close(() => r())),
-  })));
-}
+import { smtpReceiverForFile, webhookServer } from "@/tests/integration/alerts-receivers";
 
 const MIN = 60_000;
 const failedLogin = (i: number, ip = "203.0.113.77") => ({
@@ -99,18 +29,7 @@ async function actionsOf(orgId: string): Promise<Array<{ action: string; source:
   return rows;
 }
 
-let smtp: Awaited<ReturnType<typeof smtpServer>>;
-beforeAll(async () => {
-  smtp = await smtpServer();
-  process.env.SMTP_URL = `smtp://127.0.0.1:${smtp.port}`;
-  resetEnvCache();
-  setNotifyDefaults({ baseDelayMs: 20 });
-});
-afterAll(async () => {
-  delete process.env.SMTP_URL;
-  resetEnvCache();
-  await smtp.close();
-});
+const receiver = smtpReceiverForFile();
 
 describe("notifications", () => {
   it("e-mails the team and posts a signed webhook, retrying with backoff, each delivery recorded and audited", async () => {
@@ -125,7 +44,7 @@ describe("notifications", () => {
       const [alert] = await listAlerts(org.id);
       expect(alert).toMatchObject({ rule: "brute_force" });
 
-      const mail = smtp.messages.find((m) => m.includes("secops@company.com"));
+      const mail = receiver().messages.find((m) => m.includes("secops@company.com"));
       expect(mail).toBeDefined();
       expect(mail).toMatch(/Subject: \[Vigil warning\] 5 failed sign-ins from 203\.0\.113\.77/);
 

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { getConsoleSession, type ConsoleSession } from "@/lib/auth/session";
+import { consoleAccess, redirectToSignIn, type ConsoleSession } from "@/lib/auth/session";
 import { ActionError, INCIDENT_STATUSES, blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
 import type { ActionActor } from "@/lib/alerts/audit";
 import { ALERT_STATUSES } from "@/lib/alerts/store";
@@ -15,9 +15,10 @@ import { ALERT_STATUSES } from "@/lib/alerts/store";
  */
 
 async function manager(): Promise<{ session: ConsoleSession; by: ActionActor }> {
-  const session = await getConsoleSession();
-  if (!session) redirect("/sign-in");
-  if (!session.permissions.includes("alerts:manage")) redirect("/alerts?error=" + encodeURIComponent("Your role doesn't allow you to act on alerts."));
+  const { session, refusal } = await consoleAccess("alerts:manage");
+  if (refusal === "signed_out") return redirectToSignIn();
+  if (refusal === "mfa_setup") redirect("/settings/account?mfa=required");
+  if (refusal) redirect("/alerts?error=" + encodeURIComponent("Your role doesn't allow you to act on alerts."));
   const by: ActionActor = { type: "user", id: session.user.id, email: session.user.email, name: session.user.name, ip: session.ip, userAgent: session.userAgent };
   return { session, by };
 }

@@ -36,7 +36,11 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   const openCount = alerts.filter((a) => a.status === "open").length;
   return (
     <div className="space-y-6">
-      <PageHeader title="Alerts" description={`${openCount} open · detectors run every minute over new events`} />
+      <PageHeader
+        title="Alerts"
+        description={`${openCount} open · detectors run every minute over new events`}
+        actions={<Link href="/settings/alerts" className={buttonClass("secondary")}>Rules and channels</Link>}
+      />
       {typeof raw.error === "string" && <p role="status" className="rounded border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">{raw.error}</p>}
 
       <form className="flex flex-wrap items-end gap-3" aria-label="Filter alerts">
