@@ -1,6 +1,5 @@
 import Link from "next/link";
-import { redirect } from "next/navigation";
-import { getConsoleSession } from "@/lib/auth/session";
+import { getConsoleSession, redirectToSignIn } from "@/lib/auth/session";
 import { MAIN_NAV, visible } from "@/lib/console/navigation";
 import { NavLinks } from "@/components/console/nav-links";
 import { OrgSwitcher } from "@/components/console/org-switcher";
@@ -13,7 +12,7 @@ export const dynamic = "force-dynamic";
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const session = await getConsoleSession();
-  if (!session) redirect("/sign-in");
+  if (!session) return redirectToSignIn();
   const nav = visible(MAIN_NAV, session.permissions).map(({ href, label }) => ({ href, label }));
   return (
     <div className="min-h-screen bg-slate-50 dark:bg-slate-950">

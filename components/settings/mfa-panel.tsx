@@ -11,11 +11,12 @@ type Action = (prev: ActionState, form: FormData) => Promise<ActionState>;
 
 /**
  * The person's own TOTP: set up (QR code, then a code to confirm, then recovery codes shown
- * once) or turn off (with a current code). One component in both states, so the recovery
- * codes stay on screen after the page refreshes to "on".
+ * once), replace the recovery codes (with a current code; the new ones shown once) or turn
+ * off (with a current code). One component in every state, so the recovery codes stay on
+ * screen after the page refreshes.
  */
 export function MfaPanel({
-  enabled, requiredBy, recoveryCodesLeft, start, confirm, disable,
+  enabled, requiredBy, recoveryCodesLeft, start, confirm, disable, regenerate,
 }: {
   enabled: boolean;
   requiredBy: string[];
@@ -23,10 +24,12 @@ export function MfaPanel({
   start: Action;
   confirm: Action;
   disable: Action;
+  regenerate: Action;
 }) {
   const [started, startAction, starting] = useActionState(start, null);
   const [confirmed, confirmAction, confirming] = useActionState(confirm, null);
   const [disabled, disableAction, disabling] = useActionState(disable, null);
+  const [regenerated, regenerateAction, regenerating] = useActionState(regenerate, null);
 
   if (confirmed?.ok && confirmed.secret) {
     return (
@@ -44,8 +47,25 @@ export function MfaPanel({
     return (
       <div className="space-y-4">
         <p className="flex items-center gap-2 text-sm">
-          <Badge tone="green">On</Badge> Authenticator app · {recoveryCodesLeft} recovery code{recoveryCodesLeft === 1 ? "" : "s"} left
+          <Badge tone="green">On</Badge> Authenticator app · <span data-testid="recovery-codes-left">{recoveryCodesLeft} recovery code{recoveryCodesLeft === 1 ? "" : "s"} left</span>
         </p>
+        {regenerated?.ok && regenerated.secret ? (
+          <div className="space-y-3" data-testid="recovery-codes-regenerated">
+            <Notice tone="success">{regenerated.message}</Notice>
+            <p className="text-sm">{regenerated.secret.label}</p>
+            <pre className="grid grid-cols-2 gap-1 rounded-md border border-slate-200 bg-slate-50 p-3 font-mono text-sm dark:border-slate-800 dark:bg-slate-950" data-testid="new-recovery-codes">
+              {regenerated.secret.values.map((c) => <span key={c}>{c}</span>)}
+            </pre>
+          </div>
+        ) : (
+          <form action={regenerateAction} className="flex flex-wrap items-end gap-2" data-testid="regenerate-codes">
+            <Field id="regenerate-code" label="New recovery codes: enter a current code from your app" error={regenerated?.fieldErrors?.code}>
+              <Input id="regenerate-code" name="code" inputMode="numeric" autoComplete="one-time-code" className="w-48 font-mono" invalid={Boolean(regenerated?.fieldErrors?.code)} />
+            </Field>
+            <Button type="submit" variant="secondary" disabled={regenerating}>Replace recovery codes</Button>
+            {regenerated && !regenerated.ok && <p role="status" className="text-sm text-red-600">{regenerated.message}</p>}
+          </form>
+        )}
         {requiredBy.length > 0 ? (
           <p className="text-sm text-slate-500">Required by {requiredBy.join(", ")}, so it stays on.</p>
         ) : (

@@ -15,12 +15,16 @@ export { ConsoleError };
 export type ActionState = {
   ok: boolean;
   message: string;
+  /** Why a refused action was refused, for code that acts on it (the form shows `message`). */
+  code?: ActionRefusal;
   fieldErrors?: Record<string, string>;
   /** Shown once, such as a new API key or recovery codes. */
   secret?: { label: string; values: string[] };
   /** Anything else a form needs back (the MFA enrollment's QR code). */
   data?: Record<string, string>;
 } | null;
+
+export type ActionRefusal = "signed_out" | "mfa_setup" | "forbidden" | "invalid" | "not_found" | "conflict" | "unavailable" | "error";
 
 export const forbidden = (what = "do this") => new ConsoleError("forbidden", `Your role doesn't allow you to ${what}.`);
 
@@ -51,20 +55,20 @@ export function consoleAction<S extends z.ZodType>(
   return async (_prev, form) => {
     try {
       const session = await getConsoleSession();
-      if (!session) return { ok: false, message: "Your session has ended. Sign in again." };
-      if (session.mfaSetupRequired && !opts.allowMfaSetup) return { ok: false, message: "Your organization requires MFA: set it up first." };
-      if (opts.permission && !session.permissions.includes(opts.permission)) return { ok: false, message: "Your role doesn't allow this action." };
+      if (!session) return { ok: false, code: "signed_out", message: "Your session has ended. Sign in again." };
+      if (session.mfaSetupRequired && !opts.allowMfaSetup) return { ok: false, code: "mfa_setup", message: "Your organization requires MFA: set it up first." };
+      if (opts.permission && !session.permissions.includes(opts.permission)) return { ok: false, code: "forbidden", message: "Your role doesn't allow this action." };
       const parsed = opts.input.safeParse(formDataToObject(form));
-      if (!parsed.success) return { ok: false, message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+      if (!parsed.success) return { ok: false, code: "invalid", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
       return (await fn(session, parsed.data)) ?? { ok: true, message: "Saved." };
     } catch (err) {
-      if (err instanceof ConsoleError) return { ok: false, message: err.message, fieldErrors: err.fieldErrors };
+      if (err instanceof ConsoleError) return { ok: false, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
       // redirect() and notFound() inside an action work by throwing: let them through.
       if (err && typeof err === "object" && "digest" in err && typeof (err as { digest: unknown }).digest === "string"
         && /^NEXT_(REDIRECT|HTTP_ERROR_FALLBACK)/.test((err as { digest: string }).digest)) throw err;
-      if (isDatabaseUnavailable(err)) return { ok: false, message: "The database is unavailable right now; nothing was changed. Try again shortly." };
+      if (isDatabaseUnavailable(err)) return { ok: false, code: "unavailable", message: "The database is unavailable right now; nothing was changed. Try again shortly." };
       console.error("[vigil] console action failed", err);
-      return { ok: false, message: "Something went wrong; nothing was changed." };
+      return { ok: false, code: "error", message: "Something went wrong; nothing was changed." };
     }
   };
 }

@@ -17,6 +17,8 @@ export interface CurrentOrg extends OrgSummary {
   timezone: string;
   businessHours: { days: number[]; start: string; end: string };
   requireMfa: boolean;
+  /** The org's policy: opening an event and running a search are recorded (lib/audit/reads.ts). */
+  recordReads: boolean;
 }
 
 export interface RoleSummary {
@@ -41,6 +43,7 @@ interface Row {
   timezone: string;
   business_hours: CurrentOrg["businessHours"];
   require_mfa: boolean;
+  record_reads: boolean;
   role_id: string;
   role_key: string;
   role_name: string;
@@ -63,7 +66,7 @@ export async function resolveMembership(userId: string | undefined, requestedOrg
   if (!user) return undefined;
   // A custom role counts only in its own org.
   const { rows } = await pool().query<Row>(
-    `select m.org_id, o.slug, o.name as org_name, o.timezone, o.business_hours, o.require_mfa,
+    `select m.org_id, o.slug, o.name as org_name, o.timezone, o.business_hours, o.require_mfa, o.record_reads,
        r.id as role_id, r.key as role_key, r.name as role_name, r.built_in, r.permissions
      from memberships m
      join organizations o on o.id = m.org_id
@@ -83,6 +86,7 @@ export async function resolveMembership(userId: string | undefined, requestedOrg
       timezone: current.timezone,
       businessHours: current.business_hours,
       requireMfa: current.require_mfa,
+      recordReads: current.record_reads,
     },
     orgs: rows.map((r) => ({ id: r.org_id, slug: r.slug, name: r.org_name })),
     role: { id: current.role_id, key: current.role_key, name: current.role_name, builtIn: current.built_in },

@@ -8,6 +8,7 @@ import { hasPermission, resolveMembership, type Membership } from "@/lib/auth/me
 import type { Permission } from "@/lib/auth/permissions";
 import type { AuditActor } from "@/lib/audit/record";
 import { clientIpFromHeaders } from "@/lib/api/client-ip";
+import { RETURN_PATH_HEADER, signInPath } from "@/lib/auth/return-path";
 
 /**
  * The console's session, for pages and server actions: the next-auth JWT gives the user
@@ -63,12 +64,51 @@ export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefi
   };
 });
 
+/**
+ * To sign-in, asked to come back to the page of this request afterwards (proxy.ts passes
+ * its path; lib/auth/return-path.ts keeps it to this site).
+ */
+export async function redirectToSignIn(): Promise<never> {
+  const h = await headers();
+  redirect(signInPath(h.get(RETURN_PATH_HEADER)));
+}
+
 /** For pages: the session, or a redirect to sign-in (or to MFA enrollment when the org requires it). */
 export async function requireSession(opts: { allowMfaSetup?: boolean } = {}): Promise<ConsoleSession> {
   const session = await getConsoleSession();
-  if (!session) redirect("/sign-in");
+  if (!session) return redirectToSignIn();
   if (session.mfaSetupRequired && !opts.allowMfaSetup) redirect("/settings/account?mfa=required");
   return session;
+}
+
+/** Why a console request is refused: no session, the org's MFA still to set up, or a role without the permission. */
+export type ConsoleRefusal = "signed_out" | "mfa_setup" | "forbidden";
+
+/**
+ * For console route handlers and server actions that don't go through consoleAction: the
+ * same three checks as requireSession and consoleAction, in one place, so a download or an
+ * action can't skip the org's MFA requirement that its page enforces.
+ */
+export async function consoleAccess(
+  permission?: Permission,
+  opts: { allowMfaSetup?: boolean } = {},
+): Promise<{ session: ConsoleSession; refusal?: undefined } | { session?: undefined; refusal: ConsoleRefusal }> {
+  const session = await getConsoleSession();
+  if (!session) return { refusal: "signed_out" };
+  if (session.mfaSetupRequired && !opts.allowMfaSetup) return { refusal: "mfa_setup" };
+  if (permission && !session.permissions.includes(permission)) return { refusal: "forbidden" };
+  return { session };
+}
+
+/** A refusal as a route handler answers it: 401 without a session, 403 otherwise. */
+export function refusalStatus(refusal: ConsoleRefusal): 401 | 403 {
+  return refusal === "signed_out" ? 401 : 403;
+}
+
+export function refusalMessage(refusal: ConsoleRefusal, what: string): string {
+  if (refusal === "signed_out") return "Sign in first.";
+  if (refusal === "mfa_setup") return "Your organization requires two-factor authentication: set it up first under Settings → Your account.";
+  return `Your role doesn't allow you to ${what}.`;
 }
 
 export function can(session: Pick<Membership, "permissions">, permission: Permission): boolean {

@@ -1,12 +1,15 @@
 import { pool } from "@/lib/db/pool";
 import { ConsoleError } from "@/lib/auth/console-error";
-import { consumeSecondFactor, newTotpSecret, openSecret, otpauthUri, qrCodeSvg, replaceRecoveryCodes, sealSecret, totpStep } from "@/lib/auth/mfa";
+import {
+  consumeSecondFactor, looksLikeRecoveryCode, newTotpSecret, openSecret, otpauthUri, qrCodeSvg, replaceRecoveryCodes, sealSecret, totpStep,
+} from "@/lib/auth/mfa";
 import { withAuditInOrgs, type AuditActor } from "@/lib/audit/record";
 
 /**
- * A person's own MFA: enroll (QR code, confirm with a code, get recovery codes), disable
- * (with a current code). MFA_ENABLED / MFA_DISABLED go to every org the person belongs to,
- * in the same transaction as the change.
+ * A person's own MFA: enroll (QR code, confirm with a code, get recovery codes), replace
+ * the recovery codes (with a current code from the app), disable (with a current code).
+ * MFA_ENABLED / MFA_RECOVERY_CODES_REGENERATED / MFA_DISABLED go to every org the person
+ * belongs to, in the same transaction as the change.
  */
 
 async function orgIdsOf(userId: string): Promise<string[]> {
@@ -86,6 +89,40 @@ export async function disableMfa(actor: AuditActor, code: string): Promise<void>
         targets: [{ type: "user", id: actor.userId, name: actor.email }],
         changes: [{ field: "mfa", before: "totp", after: "off" }],
         metadata: { method: "totp", confirmed_with: factor === "totp" ? "totp" : "recovery_code" },
+      }],
+    };
+  });
+}
+
+/**
+ * New recovery codes, shown once; the old ones (used or not) stop working in the same
+ * transaction. It takes a current code from the authenticator app, not a recovery code:
+ * whoever holds only a leaked recovery code must not be able to mint ten more.
+ */
+export async function regenerateRecoveryCodes(actor: AuditActor, code: string): Promise<{ recoveryCodes: string[] }> {
+  if (looksLikeRecoveryCode(code)) {
+    throw new ConsoleError("invalid", "Enter the current 6-digit code from your authenticator app, not a recovery code.", { code: "use the app's code" });
+  }
+  const orgIds = await orgIdsOf(actor.userId);
+  return withAuditInOrgs(orgIds, actor, async (client) => {
+    const { rows } = await client.query<{ mfa_secret: string | null; mfa_enabled_at: Date | null; unused: number }>(
+      `select mfa_secret, mfa_enabled_at,
+         (select count(*)::int from mfa_recovery_codes c where c.user_id = u.id and c.used_at is null) as unused
+       from users u where id = $1 for update`,
+      [actor.userId],
+    );
+    const row = rows[0];
+    if (!row?.mfa_enabled_at) throw new ConsoleError("invalid", "MFA is not on for your account.");
+    const factor = await consumeSecondFactor({ id: actor.userId, mfaSecret: row.mfa_secret }, code, client);
+    if (factor !== "totp") throw new ConsoleError("invalid", "That code didn't work. Enter the current 6-digit code from your app.", { code: "didn't work" });
+    const recoveryCodes = await replaceRecoveryCodes(client, actor.userId);
+    return {
+      result: { recoveryCodes },
+      events: [{
+        action: "MFA_RECOVERY_CODES_REGENERATED",
+        category: "authentication",
+        targets: [{ type: "user", id: actor.userId, name: actor.email }],
+        metadata: { method: "totp", confirmed_with: "totp", codes_issued: recoveryCodes.length, unused_codes_replaced: row.unused },
       }],
     };
   });

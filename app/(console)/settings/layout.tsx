@@ -1,11 +1,10 @@
-import { redirect } from "next/navigation";
-import { getConsoleSession } from "@/lib/auth/session";
+import { getConsoleSession, redirectToSignIn } from "@/lib/auth/session";
 import { SETTINGS_NAV, visible } from "@/lib/console/navigation";
 import { NavLinks } from "@/components/console/nav-links";
 
 export default async function SettingsLayout({ children }: { children: React.ReactNode }) {
   const session = await getConsoleSession();
-  if (!session) redirect("/sign-in");
+  if (!session) return redirectToSignIn();
   const items = visible(SETTINGS_NAV, session.permissions).map(({ href, label }) => ({ href, label }));
   return (
     <div className="grid gap-6 md:grid-cols-[12rem_1fr]">

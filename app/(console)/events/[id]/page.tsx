@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { requireSession, can } from "@/lib/auth/session";
+import { isPersonRead, recordEventViewed } from "@/lib/audit/reads";
 import { eventWithChain } from "@/lib/events/event-detail";
 import { actorTerm, searchHref, targetLabel } from "@/lib/console/event-labels";
 import { shortHash, targetTypeLabel, toEventView } from "@/lib/console/event-view";
@@ -23,6 +25,8 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   // The org is part of the lookup: another org's event is a 404, exactly like a missing one.
   const event = await eventWithChain(session.org.id, id);
   if (!event) notFound();
+  // Where the org records reads (its policy), opening an event is EVENT_VIEWED.
+  if (isPersonRead(await headers())) await recordEventViewed(session, event);
   const view = toEventView(event);
   const tz = session.timeZone;
   const { actor, context } = event;

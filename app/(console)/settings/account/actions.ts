@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { consoleAction } from "@/lib/auth/action";
-import { confirmMfaEnrollment, disableMfa, startMfaEnrollment } from "@/lib/console/account-mfa";
+import { confirmMfaEnrollment, disableMfa, regenerateRecoveryCodes, startMfaEnrollment } from "@/lib/console/account-mfa";
 
 /** Everyone manages their own MFA, including people whose org requires it and who have none yet. */
 const own = { allowMfaSetup: true } as const;
@@ -32,5 +32,18 @@ export const disableMfaAction = consoleAction(
     await disableMfa(session.actor, input.code);
     revalidatePath("/", "layout");
     return { ok: true, message: "Two-factor authentication is off." };
+  },
+);
+
+export const regenerateRecoveryCodesAction = consoleAction(
+  { ...own, input: z.object({ code: z.string().trim().regex(/^\d{6}$/, "enter the 6-digit code from your app") }) },
+  async (session, input) => {
+    const { recoveryCodes } = await regenerateRecoveryCodes(session.actor, input.code);
+    revalidatePath("/settings/account");
+    return {
+      ok: true,
+      message: "New recovery codes: the old ones no longer work.",
+      secret: { label: "Recovery codes, shown only now. Each signs you in once if you lose your phone; keep them somewhere safe.", values: recoveryCodes },
+    };
   },
 );

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/console/page-header";
 import { MfaPanel } from "@/components/settings/mfa-panel";
 import { Notice } from "@/components/ui/alert";
 import { Card, CardHeader } from "@/components/ui/card";
-import { confirmMfaAction, disableMfaAction, startMfaAction } from "./actions";
+import { confirmMfaAction, disableMfaAction, regenerateRecoveryCodesAction, startMfaAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -21,9 +21,9 @@ export default async function AccountPage() {
         </Notice>
       )}
       <Card>
-        <CardHeader title="Two-factor authentication" description="Changes are recorded as MFA_ENABLED or MFA_DISABLED in each of your organizations." />
+        <CardHeader title="Two-factor authentication" description="Changes are recorded as MFA_ENABLED, MFA_RECOVERY_CODES_REGENERATED or MFA_DISABLED in each of your organizations." />
         <div className="p-5">
-          <MfaPanel enabled={mfa.enabled} requiredBy={mfa.requiredBy} recoveryCodesLeft={mfa.recoveryCodesLeft} start={startMfaAction} confirm={confirmMfaAction} disable={disableMfaAction} />
+          <MfaPanel enabled={mfa.enabled} requiredBy={mfa.requiredBy} recoveryCodesLeft={mfa.recoveryCodesLeft} start={startMfaAction} confirm={confirmMfaAction} disable={disableMfaAction} regenerate={regenerateRecoveryCodesAction} />
         </div>
       </Card>
     </>

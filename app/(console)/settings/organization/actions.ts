@@ -18,6 +18,7 @@ export const updateOrgAction = consoleAction(
       start: time,
       end: time,
       requireMfa: formFlag,
+      recordReads: formFlag,
     }),
   },
   async (session, input) => {
@@ -26,6 +27,7 @@ export const updateOrgAction = consoleAction(
       timezone: input.timezone,
       businessHours: { days: [...new Set(input.days.map(Number))].sort(), start: input.start, end: input.end },
       requireMfa: input.requireMfa,
+      recordReads: input.recordReads,
     });
     revalidatePath("/", "layout");
     return { ok: true, message: changed ? "Settings saved." : "Nothing changed." };

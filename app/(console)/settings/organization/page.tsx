@@ -44,6 +44,12 @@ export default async function OrganizationPage() {
               description="Members without MFA must set it up before they can use the console."
               defaultChecked={settings.requireMfa}
             />
+            <FormCheckbox
+              name="recordReads"
+              label="Record reads"
+              description="Opening an event (EVENT_VIEWED) and running a search (EVENTS_SEARCHED) in the console become events of this organization. Exports are always recorded."
+              defaultChecked={settings.recordReads}
+            />
           </ActionForm>
         </div>
       </Card>

@@ -1,4 +1,4 @@
-import { getConsoleSession } from "@/lib/auth/session";
+import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { complianceReport } from "@/lib/reports/compliance";
 import { recordReportDownload, reportFileName, verifyAndCheckpoint } from "@/lib/reports/download";
 import { periodFromForm } from "@/lib/reports/period";
@@ -16,9 +16,8 @@ const REPORTS = { security: "Security report", compliance: "Compliance evidence 
 /** The console's one-click PDF of a report, for the period on the page; recorded as REPORT_DOWNLOADED. */
 export async function GET(req: Request, { params }: { params: Promise<{ report: string }> }): Promise<Response> {
   const { report: name } = await params;
-  const session = await getConsoleSession();
-  if (!session) return new Response("Sign in to download reports.", { status: 401 });
-  if (!session.permissions.includes("reports:download")) return new Response("Your role doesn't allow downloading reports.", { status: 403 });
+  const { session, refusal } = await consoleAccess("reports:download");
+  if (refusal) return new Response(refusalMessage(refusal, "download reports"), { status: refusalStatus(refusal) });
   if (!Object.hasOwn(REPORTS, name)) return new Response("No such report.", { status: 404 });
   const report = name as keyof typeof REPORTS;
   const { period, error } = periodFromForm(paramsToObject(new URL(req.url).searchParams), session.org.timezone);

@@ -1,4 +1,4 @@
-import { getConsoleSession } from "@/lib/auth/session";
+import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { recordReportDownload } from "@/lib/reports/download";
 import { getReportRun } from "@/lib/reports/scheduled";
 import { dayIn } from "@/lib/reports/format";
@@ -8,9 +8,8 @@ export const dynamic = "force-dynamic";
 
 /** A kept monthly report, from the console; recorded as REPORT_DOWNLOADED. */
 export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  const session = await getConsoleSession();
-  if (!session) return new Response("Sign in to download reports.", { status: 401 });
-  if (!session.permissions.includes("reports:download")) return new Response("Your role doesn't allow downloading reports.", { status: 403 });
+  const { session, refusal } = await consoleAccess("reports:download");
+  if (refusal) return new Response(refusalMessage(refusal, "download reports"), { status: refusalStatus(refusal) });
   const run = await getReportRun(session.org.id, (await params).id);
   if (!run) return new Response("No such report.", { status: 404 });
   await recordReportDownload(session.org.id, {

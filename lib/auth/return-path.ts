@@ -1,0 +1,58 @@
+/**
+ * Where a person goes back to after signing in: the console page they asked for before
+ * they had a session. Only a path of this site is accepted; anything that a browser could
+ * read as another origin (`//evil.com`, `/\evil.com`, `https://evil`, a tab or newline the
+ * URL parser drops) falls back to the events page, so the sign-in page can't be turned
+ * into an open redirect.
+ */
+
+/** Set by proxy.ts on console requests: the path and query the browser asked for. */
+export const RETURN_PATH_HEADER = "x-vigil-return-to";
+
+export const DEFAULT_RETURN_PATH = "/events";
+const MAX_LENGTH = 2048;
+const BASE = "http://vigil.invalid";
+
+function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** The return path when it is a path of this site, else `fallback`. */
+export function safeReturnPath(value: unknown, fallback = DEFAULT_RETURN_PATH): string {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (typeof v !== "string" || v.length === 0 || v.length > MAX_LENGTH) return fallback;
+  // One leading slash, then no second slash or backslash (browsers read "/\" as "//"),
+  // and no whitespace or control characters anywhere (URL parsers drop or split on them).
+  if (!/^\/(?![/\\])/.test(v) || /[\\\s]/.test(v) || hasControlCharacter(v)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(v, BASE);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== BASE) return fallback;
+  // Going "back" to sign-in or to an API route makes no sense after signing in.
+  if (url.pathname === "/sign-in" || url.pathname.startsWith("/sign-in/") || url.pathname.startsWith("/api/")) return fallback;
+  return v;
+}
+
+/** The sign-in page, asked to come back to `returnTo` when that is a path of this site. */
+export function signInPath(returnTo: string | null | undefined): string {
+  const path = safeReturnPath(returnTo, "");
+  return path && path !== DEFAULT_RETURN_PATH ? `/sign-in?callbackUrl=${encodeURIComponent(path)}` : "/sign-in";
+}
+
+/** The path and query of a request URL as a return path, without the router's own `_rsc` marker. */
+export function returnPathOf(url: { pathname: string; search: string }): string {
+  const search = new URLSearchParams(url.search);
+  if (search.has("_rsc")) {
+    search.delete("_rsc");
+    const rest = search.toString();
+    return url.pathname + (rest ? `?${rest}` : "");
+  }
+  return url.pathname + url.search;
+}
