@@ -29,6 +29,11 @@ export function pool(): pg.Pool {
     });
     // An idle client that loses its server (database restart) must not crash the process.
     globalForPool.vigilPool.on("error", () => {});
+    // Nor may a checked-out one between two queries (a transaction while it hashes, a job's
+    // lock connection): pg emits the loss as an 'error' event, which with no listener is an
+    // uncaught exception. The client stops being queryable, so its next query fails (503)
+    // and the pool discards it on release.
+    globalForPool.vigilPool.on("connect", (client) => client.on("error", () => {}));
   }
   return globalForPool.vigilPool;
 }

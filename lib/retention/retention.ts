@@ -1,5 +1,5 @@
 import { pool, withTransaction } from "@/lib/db/pool";
-import { appendEvents, recordEvent } from "@/lib/events/ingest";
+import { appendEvents } from "@/lib/events/ingest";
 import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
 import { toDraft } from "@/lib/events/record";
 import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
@@ -7,7 +7,7 @@ import { orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { criticalSql, retentionPolicy } from "@/lib/retention/policy";
 import { activeHolds, notHeldSql } from "@/lib/retention/legal-holds";
-import { archiveThrough, archivedThrough, verifyStoredSegment, type Segment } from "@/lib/retention/segments";
+import { archiveThrough, archivedThrough, verifyStoredSegment, type OnSegmentRecorded, type Segment } from "@/lib/retention/segments";
 
 /**
  * The retention job. For each org: find the events past retention (hot or critical) that
@@ -46,17 +46,28 @@ function draftOf(event: Record<string, unknown>) {
   return r.draft;
 }
 
-async function recordArchiveReceipt(orgId: string, s: Segment, reason: "retention" | "backup"): Promise<void> {
-  await recordEvent(orgId, {
-    action: reason === "retention" ? "RETENTION_ARCHIVED" : "BACKUP_WRITTEN",
-    category: "settings",
-    actor: SYSTEM_ACTOR,
-    targets: [{ type: "archive_segment", id: s.id }],
-    metadata: {
-      segment_id: s.id, kind: s.kind, from_seq: s.from_seq, to_seq: s.to_seq, count: s.count, first_hash: s.first_hash,
-      last_hash: s.last_hash, sha256: s.sha256, location: s.location,
-    },
-  }, "system");
+/**
+ * A segment's receipt, appended in the transaction that records the segment (a run killed
+ * in between leaves neither). Partitions for today must exist: see segmentsWithReceipts.
+ */
+function archiveReceipt(orgId: string, reason: "retention" | "backup"): OnSegmentRecorded {
+  return async (client, s) => {
+    await appendEvents(client, orgId, [draftOf({
+      action: reason === "retention" ? "RETENTION_ARCHIVED" : "BACKUP_WRITTEN",
+      category: "settings",
+      actor: SYSTEM_ACTOR,
+      targets: [{ type: "archive_segment", id: s.id }],
+      metadata: {
+        segment_id: s.id, kind: s.kind, from_seq: s.from_seq, to_seq: s.to_seq, count: s.count, first_hash: s.first_hash,
+        last_hash: s.last_hash, sha256: s.sha256, location: s.location,
+      },
+    })]);
+  };
+}
+
+async function segmentsWithReceipts(orgId: string, throughSeq: number, reason: "retention" | "backup") {
+  await ensurePartitions(pool(), [new Date().toISOString()]);
+  return archiveThrough(orgId, throughSeq, reason === "retention" ? "archive" : "backup", archiveReceipt(orgId, reason));
 }
 
 export async function applyRetention(orgId: string, now = new Date()): Promise<OrgRetentionResult> {
@@ -82,8 +93,7 @@ export async function applyRetention(orgId: string, now = new Date()): Promise<O
   if (maxSeq === null || maxSeq === undefined || minSeq === null || minSeq === undefined) return result;
 
   // 1. Nothing leaves the database before a verified segment holds it.
-  const written = await archiveThrough(orgId, Number(maxSeq), "archive");
-  for (const s of written) await recordArchiveReceipt(orgId, s, "retention");
+  const written = await segmentsWithReceipts(orgId, Number(maxSeq), "retention");
   result.archived_segments = written.length;
   result.archived_events = written.reduce((n, s) => n + s.count, 0);
   await hooks.afterArchive?.(orgId);
@@ -208,8 +218,7 @@ export async function backupJob(ctx: JobContext): Promise<JobSummary> {
     const head = await pool().query<{ seq: number }>("select seq from chain_heads where org_id = $1", [orgId]);
     const headSeq = Number(head.rows[0]?.seq ?? 0);
     if (headSeq === 0) continue;
-    const written = await archiveThrough(orgId, headSeq, "backup");
-    for (const s of written) await recordArchiveReceipt(orgId, s, "backup");
+    const written = await segmentsWithReceipts(orgId, headSeq, "backup");
     segments += written.length;
     events += written.reduce((n, s) => n + s.count, 0);
   }

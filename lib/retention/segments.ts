@@ -3,8 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import type pg from "pg";
 import { uuidv7 } from "uuidv7";
-import { pool } from "@/lib/db/pool";
+import { pool, withTransaction } from "@/lib/db/pool";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { archiveStore, storeFor } from "@/lib/retention/store";
@@ -15,7 +16,8 @@ import { archiveStore, storeFor } from "@/lib/retention/store";
  * { org_id, from_seq, to_seq, count, first_hash, last_hash, sha256 } beside it. Archives
  * and backups share the format and one contiguous series per org: each segment starts
  * where the previous one ended, so "is this event archived?" is "is seq ≤ the last to_seq?".
- * A segment is recorded only after it was read back from the store and verified.
+ * A segment is recorded only after it was read back from the store and verified, and its
+ * receipt is written in the transaction that records it.
  */
 
 export interface SegmentManifest {
@@ -113,10 +115,18 @@ export async function verifyStoredSegment(s: Pick<Segment, "location" | "sha256"
 }
 
 /**
+ * Runs in the transaction that records a segment: the jobs append its receipt event there,
+ * so a crash can't leave a recorded segment whose receipt was never written.
+ */
+export type OnSegmentRecorded = (client: pg.PoolClient, segment: Segment) => Promise<void>;
+
+/**
  * Writes the org's events fromSeq..toSeq as a segment: to a temporary file, into the
  * store, read back and verified, and only then recorded in archive_segments.
  */
-export async function writeSegment(orgId: string, fromSeq: number, toSeq: number, kind: "archive" | "backup"): Promise<Segment> {
+export async function writeSegment(
+  orgId: string, fromSeq: number, toSeq: number, kind: "archive" | "backup", onRecorded?: OnSegmentRecorded,
+): Promise<Segment> {
   const previous = await archivedThrough(orgId);
   if (fromSeq !== previous.seq + 1) throw new SegmentError(`segments are contiguous: the next one starts at seq ${previous.seq + 1}, not ${fromSeq}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-segment-"));
@@ -170,12 +180,16 @@ export async function writeSegment(orgId: string, fromSeq: number, toSeq: number
     const location = await store.put(key, local);
     await store.put(key.replace(/\.ndjson\.gz$/, ".manifest.json"), manifestFile);
     await verifyStoredSegment({ location, sha256: manifest.sha256, from_seq: fromSeq, to_seq: toSeq, count, first_hash: firstHash, last_hash: lastHash });
-    const { rows } = await pool().query<SegmentRow>(
-      `insert into archive_segments (id, org_id, kind, from_seq, to_seq, count, first_hash, last_hash, sha256, size_bytes, location, verified_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) returning ${SEGMENT_COLUMNS}`,
-      [uuidv7(), orgId, kind, fromSeq, toSeq, count, firstHash, lastHash, manifest.sha256, fs.statSync(local).size, location],
-    );
-    return toSegment(rows[0]!);
+    return await withTransaction(async (client) => {
+      const { rows } = await client.query<SegmentRow>(
+        `insert into archive_segments (id, org_id, kind, from_seq, to_seq, count, first_hash, last_hash, sha256, size_bytes, location, verified_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) returning ${SEGMENT_COLUMNS}`,
+        [uuidv7(), orgId, kind, fromSeq, toSeq, count, firstHash, lastHash, manifest.sha256, fs.statSync(local).size, location],
+      );
+      const segment = toSegment(rows[0]!);
+      await onRecorded?.(client, segment);
+      return segment;
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -191,7 +205,9 @@ const SEGMENT_LOCK_NAMESPACE = 72_177_101;
  * backup and retention jobs both extend the one series, so each org's series is extended
  * under its own advisory lock.
  */
-export async function archiveThrough(orgId: string, throughSeq: number, kind: "archive" | "backup"): Promise<Segment[]> {
+export async function archiveThrough(
+  orgId: string, throughSeq: number, kind: "archive" | "backup", onRecorded?: OnSegmentRecorded,
+): Promise<Segment[]> {
   const lock = await pool().connect();
   let broken = false;
   try {
@@ -201,7 +217,7 @@ export async function archiveThrough(orgId: string, throughSeq: number, kind: "a
       let from = (await archivedThrough(orgId)).seq + 1;
       while (from <= throughSeq) {
         const to = Math.min(throughSeq, from + SEGMENT_MAX_EVENTS - 1);
-        written.push(await writeSegment(orgId, from, to, kind));
+        written.push(await writeSegment(orgId, from, to, kind, onRecorded));
         from = to + 1;
       }
       return written;
