@@ -69,9 +69,17 @@ test.describe("export from the search page", () => {
     const rows = page.getByTestId("result-row");
     await expect(rows).toHaveCount(3);
 
-    const exportCsv = page.getByTestId("export-actions").getByRole("link", { name: "Export CSV" });
-    await expect(exportCsv).toHaveAttribute("href", /action=CONTACT_VIEWED/);
-    const [download] = await Promise.all([page.waitForEvent("download"), exportCsv.click()]);
+    // The export asks why before it starts.
+    await page.getByTestId("export-open").click();
+    const dialog = page.getByTestId("export-dialog");
+    await expect(dialog.getByRole("radio", { name: /CSV/ })).toBeChecked();
+    await dialog.getByTestId("export-start").click();
+    await expect(dialog.getByTestId("export-reason-error")).toContainText("Say why");
+    const reason = `Access review ${suffix}`;
+    await dialog.getByLabel("Reason").fill(reason);
+    const [download] = await Promise.all([page.waitForEvent("download"), dialog.getByTestId("export-start").click()]);
+    await expect(dialog.getByTestId("export-progress")).toHaveAttribute("data-status", "done");
+    await expect(dialog.getByTestId("export-progress")).toContainText("Done: 3 events exported");
     expect(download.suggestedFilename()).toMatch(/^vigil-events-.*\.csv$/);
     const csv = parseCsv(fs.readFileSync((await download.path())!, "utf8"));
     const [header, ...records] = csv.filter((r) => r.length > 1 || r[0] !== "");
@@ -91,7 +99,7 @@ test.describe("export from the search page", () => {
     const recorded = ((await res.json()).data as Array<{ metadata: Record<string, unknown>; source: string }>).find(
       (e) => String(e.metadata.filter).includes(subject),
     );
-    expect(recorded).toMatchObject({ source: "console", metadata: { records: 3, format: "csv" } });
+    expect(recorded).toMatchObject({ source: "console", reason, metadata: { records: 3, format: "csv" } });
     await page.goto("/events?period=24h&action=DATA_EXPORTED&actor=manager@company.com");
     const exported = page.getByTestId("result-row").first();
     await expect(exported).toContainText("DATA_EXPORTED");
@@ -107,8 +115,17 @@ test.describe("export from the search page", () => {
     await page.goto(url);
     await expect(page.getByTestId("result-row")).toHaveCount(3);
     await expect(page.getByTestId("export-actions")).toHaveCount(0);
-    await expect(page.getByRole("link", { name: /Export/ })).toHaveCount(0);
-    const res = await page.request.get(`/events/export?format=csv&period=any&actor=${encodeURIComponent(subject)}`);
+    await expect(page.getByRole("button", { name: /Export/ })).toHaveCount(0);
+    const res = await page.request.get(`/events/export?format=csv&reason=curious&period=any&actor=${encodeURIComponent(subject)}`);
     expect(res.status()).toBe(403);
+  });
+
+  test("an export URL without a reason is refused, saying what is missing", async ({ page }) => {
+    await signIn(page, "manager@company.com");
+    const res = await page.request.get(`/events/export?format=csv&period=any&actor=${encodeURIComponent(subject)}`);
+    expect(res.status()).toBe(400);
+    expect(await res.text()).toContain("reason is required");
+    const progress = await page.request.get(`/events/export/progress?id=${crypto.randomUUID()}`);
+    expect(progress.status()).toBe(404);
   });
 });

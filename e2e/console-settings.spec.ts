@@ -48,7 +48,7 @@ test("a custom role that can read but not export: events yes, export and setting
 
   // The admin can export, and the export is in the trail.
   await page.goto("/events?period=24h");
-  const exported = await page.request.get("/events/export?format=csv&period=24h&action=LOGIN_SUCCESS");
+  const exported = await page.request.get("/events/export?format=csv&reason=role+check&period=24h&action=LOGIN_SUCCESS");
   expect(exported.status()).toBe(200);
   expect((await exported.text()).split("\r\n")[0]).toContain("content_hash");
   await page.goto("/events?period=24h&action=PERMISSIONS_CHANGED,DATA_EXPORTED&actor=admin@company.com");

@@ -50,4 +50,23 @@ test.describe("reports", () => {
     await expect(changes.getByText("auditor@company.com — Approved in CAB-42")).toBeVisible();
     await expect(page.getByTestId("review-status")).toContainText(/not reviewed|Reviewed/);
   });
+
+  test("a director chooses who receives the monthly report, among members allowed to", async ({ page, request }) => {
+    await signIn(page, "director@company.com");
+    await page.goto("/reports");
+    const form = page.getByTestId("report-recipients");
+    // Only roles that may download reports are offered: no agent.
+    await expect(form.getByRole("checkbox", { name: "director@company.com" })).toBeVisible();
+    await expect(form.getByRole("checkbox", { name: "agent@company.com" })).toHaveCount(0);
+    await form.getByRole("checkbox", { name: "director@company.com" }).check();
+    await form.getByRole("button", { name: "Save recipients" }).click();
+    await expect(form.getByTestId("form-message")).toContainText("will be emailed to director@company.com");
+    await page.reload();
+    await expect(page.getByTestId("report-recipients").getByRole("checkbox", { name: "director@company.com" })).toBeChecked();
+    const res = await request.get("/api/v1/events?action=SETTINGS_CHANGED&actor=director@company.com&period=24h", {
+      headers: { authorization: `Bearer ${demoCredentials().apiKey}` },
+    });
+    const changed = (await res.json()).data.find((e: { changes: Array<{ field: string }> }) => e.changes.some((c) => c.field === "monthly_report_recipients"));
+    expect(changed.changes[0].after).toContain("director@company.com");
+  });
 });

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import { needsBuild } from "./build-state";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -53,6 +54,17 @@ function main(): number {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-results-"));
   const total: Tally = { passed: 0, failed: 0, skipped: 0 };
   let status = 0;
+
+  // One production build first, when sources changed: the fault tests and the browser tests
+  // serve it with `next start`, and building inside a test would race the tests' timeouts.
+  if (needsBuild()) {
+    console.log("[test] building the app (next build)…");
+    if (run("npx", ["next", "build"], { NODE_ENV: "production" }) !== 0) {
+      console.error("[test] next build failed");
+      console.log("tests: 0 passed, 1 failed");
+      return 1;
+    }
+  }
 
   if (only !== "e2e") {
     const file = path.join(out, "vitest.json");

@@ -1,74 +1,72 @@
+import { to as copyTo } from "pg-copy-streams";
 import { pool } from "@/lib/db/pool";
 import type { ExportFormat } from "@/lib/events/export-formats";
 import { filterToSql, type EventFilter } from "@/lib/events/filter";
-import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
-import type { AuditEvent } from "@/lib/events/types";
+import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
 
 /**
- * Exports stream in chain (seq) order, read in keyset batches so memory stays flat
- * whatever the size, and carry every chain field so `npx vigil verify` can check them.
+ * Exports stream in chain (seq) order from one COPY statement, so memory stays flat whatever
+ * the size, and carry every chain field so `npx vigil verify` can check them.
  */
 
 export { EXPORT_FORMATS, type ExportFormat } from "@/lib/events/export-formats";
 
-const BATCH = 2000;
-
-export async function* exportEvents(orgId: string, filter: EventFilter): AsyncGenerator<AuditEvent[]> {
-  let after = 0;
-  for (;;) {
+/**
+ * The filter's rows in seq order as COPY text, in whole rows: one statement, one snapshot
+ * (the export is the log as it stood when it began), and the next bytes read from the socket
+ * only when the consumer asks, so a slow reader holds the database back instead of filling
+ * memory. Read-only, without the pool's statement timeout (a large export runs for minutes),
+ * on a connection of its own that is closed if the consumer stops early.
+ */
+async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ buf: Buffer; ends: number[] }> {
+  const client = await pool().connect();
+  let finished = false;
+  try {
+    await client.query("begin read only");
+    await client.query("set local statement_timeout = 0; set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'");
     const where = filterToSql(orgId, filter);
-    where.params.push(after, BATCH);
-    const n = where.params.length;
-    const { rows } = await pool().query<EventRow>(
-      `select ${EVENT_COLUMNS} from audit_events where ${where.sql} and seq > $${n - 1} order by seq limit $${n}`,
-      where.params,
-    );
-    if (rows.length === 0) return;
-    yield rows.map(rowToEvent);
-    if (rows.length < BATCH) return;
-    after = Number(rows[rows.length - 1]!.seq);
+    const sql = inlineParams(`select ${COPY_COLUMNS} from audit_events where ${where.sql} order by seq`, where.params, (v) => client.escapeLiteral(v));
+    const stream = client.query(copyTo(`copy (${sql}) to stdout`));
+    const rows = new CopyRows();
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const whole = rows.push(chunk);
+      if (whole.ends.length > 0) yield whole;
+    }
+    if (rows.pending > 0) throw new Error("the export stream ended inside a row");
+    await client.query("commit");
+    finished = true;
+  } finally {
+    // Left midway (an error, or the client went away): the connection is inside a COPY and a
+    // transaction, so it is closed rather than given back to the pool.
+    client.release(!finished);
   }
 }
 
-/**
- * The API's JSON of an event, built by PostgreSQL: NDJSON exports then cost Node a copy of
- * bytes per row instead of parsing three jsonb columns and serializing the event again.
- * Same fields and values as rowToEvent (key order and spacing differ, which neither JSON
- * readers nor the content hash — RFC 8785 sorts keys — care about).
- */
-const EVENT_JSON = `json_build_object(
-  'id', id, 'org_id', org_id, 'seq', seq,
-  'occurred_at', to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-  'received_at', to_char(received_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-  'action', action, 'category', category, 'status', status, 'severity', severity,
-  'actor', case when actor_type is null and actor_id is null and actor_email is null and actor_name is null then null
-    else json_build_object('type', actor_type, 'id', actor_id, 'email', actor_email, 'name', actor_name) end,
-  'targets', targets,
-  'context', json_build_object('ip', host(ip), 'user_agent', user_agent, 'location', location, 'request_id', request_id),
-  'reason', reason, 'changes', changes, 'metadata', metadata, 'source', source, 'idempotency_key', idempotency_key,
-  'content_hash', content_hash, 'prev_hash', prev_hash, 'hash', hash)::text`;
+/** "2026-11-26 03:15:52.12+00" (UTC session) → "2026-11-26T03:15:52.120Z", like Date#toISOString. */
+export function isoFromPg(ts: string): string {
+  const dot = ts.indexOf(".", 19);
+  const ms = dot === -1 ? "000" : (ts.slice(dot + 1, ts.indexOf("+", dot)) + "00").slice(0, 3);
+  return `${ts.slice(0, 10)}T${ts.slice(11, 19)}.${ms}Z`;
+}
 
-/** NDJSON of the filter in seq order, in keyset batches: each item is a batch's text and its row count. */
-export async function* exportNdjson(orgId: string, filter: EventFilter): AsyncGenerator<{ text: string; count: number }> {
-  let after = 0;
-  for (;;) {
-    const where = filterToSql(orgId, filter);
-    where.params.push(after, BATCH);
-    const n = where.params.length;
-    const { rows } = await pool().query<{ seq: number; line: string }>(
-      // The JSON is built over the batch only: in one query level PostgreSQL would build it
-      // for every matching row before sorting and limiting.
-      `select seq, ${EVENT_JSON} as line
-         from (select * from audit_events where ${where.sql} and seq > $${n - 1} order by seq limit $${n}) as batch
-        order by seq`,
-      where.params,
-    );
-    if (rows.length === 0) return;
-    let text = "";
-    for (const r of rows) text += r.line + "\n";
-    yield { text, count: rows.length };
-    if (rows.length < BATCH) return;
-    after = Number(rows[rows.length - 1]!.seq);
+/** One CSV row, in CSV_COLUMNS order. */
+function csvLine(r: Array<string | null>): string {
+  const cells = [
+    r[0], r[2], isoFromPg(r[3]!), isoFromPg(r[4]!), r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+    compactJson(r[13]!), r[14], r[15], r[16], r[17], r[18], compactJson(r[19]!), compactJson(r[20]!), r[21], r[22], r[23], r[24], r[25],
+  ];
+  return cells.map((c, i) => csvCell(c, JSON_CELLS.has(i))).join(",") + "\r\n";
+}
+
+/** CSV cells holding JSON (targets, changes, metadata): compact, as JSON.stringify writes it. */
+const JSON_CELLS = new Set([12, 18, 19]);
+const compactJson = (v: string | null) => (v === null ? null : JSON.stringify(JSON.parse(v)));
+
+/** NDJSON or CSV of the filter in seq order: each item is a chunk of UTF-8 and its row count. */
+async function* exportChunks(orgId: string, filter: EventFilter, format: ExportFormat): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
+  for await (const { buf, ends } of copyRows(orgId, filter)) {
+    const bytes = format === "csv" ? Buffer.from(rowsFromCopy(buf, ends).map(csvLine).join(""), "utf8") : ndjsonFromCopy(buf, ends);
+    yield { bytes, count: ends.length };
   }
 }
 
@@ -79,26 +77,15 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * A CSV cell, quoted when needed. Cells a spreadsheet would run as a formula (=, +, -, @,
- * tab, carriage return first) get a leading apostrophe: exports are opened in Excel.
+ * A CSV cell, quoted when needed. Text cells a spreadsheet would run as a formula (=, +, -,
+ * @, tab, carriage return first) get a leading apostrophe: exports are opened in Excel.
+ * JSON cells (objects and arrays) start with { or [ and are left as they are.
  */
-export function csvCell(value: unknown): string {
+export function csvCell(value: unknown, isJson = false): string {
   if (value === null || value === undefined) return "";
   let s = typeof value === "string" ? value : typeof value === "number" ? String(value) : JSON.stringify(value);
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  if (typeof value === "string" && !isJson && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvRow(e: AuditEvent): string {
-  const flat: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    id: e.id, seq: e.seq, occurred_at: e.occurred_at, received_at: e.received_at, action: e.action, category: e.category,
-    status: e.status, severity: e.severity, actor_type: e.actor?.type, actor_id: e.actor?.id, actor_email: e.actor?.email,
-    actor_name: e.actor?.name, targets: e.targets, ip: e.context.ip, user_agent: e.context.user_agent,
-    location: e.context.location, request_id: e.context.request_id, reason: e.reason, changes: e.changes,
-    metadata: e.metadata, source: e.source, idempotency_key: e.idempotency_key, content_hash: e.content_hash,
-    prev_hash: e.prev_hash, hash: e.hash,
-  };
-  return CSV_COLUMNS.map((c) => csvCell(flat[c])).join(",") + "\r\n";
 }
 
 /**
@@ -111,13 +98,10 @@ export function exportStream(
   filter: EventFilter,
   format: ExportFormat,
   onDone: (records: number, completed: boolean) => Promise<void>,
+  onProgress?: (records: number) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const batches = format === "csv"
-    ? (async function* () {
-        for await (const events of exportEvents(orgId, filter)) yield { text: events.map(csvRow).join(""), count: events.length };
-      })()
-    : exportNdjson(orgId, filter);
+  const batches = exportChunks(orgId, filter, format);
   let records = 0;
   let headerSent = format !== "csv";
   let finished = false;
@@ -141,7 +125,8 @@ export function exportStream(
           return;
         }
         records += next.value.count;
-        controller.enqueue(encoder.encode(next.value.text));
+        onProgress?.(records);
+        controller.enqueue(next.value.bytes);
       } catch (err) {
         await finish(false).catch(() => {});
         controller.error(err);

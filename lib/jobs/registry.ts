@@ -2,6 +2,7 @@ import { runJob, type JobContext, type JobName, type JobOutcome, type JobSummary
 import { verifyJob } from "@/lib/jobs/verify-chains";
 import { alertsJob } from "@/lib/alerts/run";
 import { backupJob, retentionJob } from "@/lib/retention/retention";
+import { reportsJob } from "@/lib/reports/job";
 
 /**
  * Every scheduled job, its schedule (UTC cron) and its work. Cron routes and the in-process
@@ -20,6 +21,7 @@ export const SCHEDULED_JOBS: Record<JobName, ScheduledJob> = {
   verify: { name: "verify", schedule: "7 * * * *", describe: "re-verify each chain since its checkpoint and sign the head", work: verifyJob },
   backup: { name: "backup", schedule: "15 2 * * *", describe: "write new events since the last segment to the archive store", work: backupJob },
   retention: { name: "retention", schedule: "45 3 * * *", describe: "archive, verify and remove events past retention", work: retentionJob },
+  reports: { name: "reports", schedule: "*/5 * * * *", describe: "fold new events into report rollups, make due monthly reports, retry failed report emails", work: reportsJob },
 };
 
 export function runScheduledJob(name: JobName, opts: RunJobOptions = {}): Promise<JobOutcome> {

@@ -75,7 +75,9 @@ export async function makeMonthlyReports(render: RenderPdf, opts: { now?: Date; 
     const report = await securityReport(org.id, period, { generatedBy: { type: "system", id: "scheduler", name: "Vigil scheduler (monthly review)" }, verification, now });
     const pdf = await render(report);
     const id = uuidv7();
-    const recipients = (org.recipients ?? []).slice(0, MAX_RECIPIENTS);
+    // Only people who may download reports now receive one: a member removed or moved to
+    // another role since the schedule was set is left out.
+    const recipients = (await eligibleRecipients(org.id, org.recipients ?? [])).slice(0, MAX_RECIPIENTS);
     const inserted = await pool().query(
       `insert into report_runs (id, org_id, report, period_from, period_to, format, size_bytes, sha256, content, recipients)
        values ($1, $2, $3, $4, $5, 'pdf', $6, $7, $8, $9) on conflict do nothing returning id`,
@@ -86,28 +88,93 @@ export async function makeMonthlyReports(render: RenderPdf, opts: { now?: Date; 
     let emailed = false;
     let error: string | null = null;
     if (recipients.length > 0) {
-      try {
-        await (opts.send ?? smtpMail)({
-          to: recipients,
-          subject: `[Vigil] Security report, ${period.label}: ${org.name}`,
-          text: [
-            `The security report of ${org.name} for ${period.label} is attached (${formatBytes(pdf.byteLength)}).`,
-            "",
-            `Failed logins: ${report.failed_logins.total}`,
-            `Data exports: ${report.exports.count}`,
-            `Settings changes: ${report.settings_changes.count} (${report.settings_changes.review.label})`,
-            "",
-            `It is also kept in Vigil under Reports, with its SHA-256: ${crypto.createHash("sha256").update(pdf).digest("hex")}.`,
-          ].join("\n"),
-          attachment: { filename: `vigil-security-report-${org.slug}-${period.from.toISOString().slice(0, 7)}.pdf`, content: pdf },
-        });
-        emailed = true;
-      } catch (err) {
-        error = err instanceof Error ? err.message.slice(0, 500) : String(err);
-      }
-      await pool().query("update report_runs set emailed_at = case when $2 then now() end, email_error = $3 where id = $1", [id, emailed, error]);
+      ({ emailed, error } = await emailReport(opts.send ?? smtpMail, { id, org, period, pdf, recipients, report }));
     }
     results.push({ orgId: org.id, runId: id, emailed, error });
+  }
+  return results;
+}
+
+/** Members of the org whose role may download reports, among `emails` (all of them when omitted). */
+export async function eligibleRecipients(orgId: string, emails?: readonly string[]): Promise<string[]> {
+  const { rows } = await pool().query<{ email: string }>(
+    `select u.email from memberships m join users u on u.id = m.user_id
+       join roles r on r.id = m.role_id and (r.org_id is null or r.org_id = m.org_id)
+     where m.org_id = $1 and 'reports:download' = any(r.permissions) and ($2::text[] is null or u.email = any($2::text[]))
+     order by u.email`,
+    [orgId, emails ? emails.map((e) => e.toLowerCase()) : null],
+  );
+  return rows.map((r) => r.email);
+}
+
+/** Sends one kept report and records the attempt: when, how many so far, and the outcome. */
+async function emailReport(
+  send: SendMail,
+  run: { id: string; org: { name: string; slug: string }; period: { from: Date; label: string }; pdf: Buffer; recipients: string[]; report?: SecurityReport },
+): Promise<{ emailed: boolean; error: string | null }> {
+  const sha256 = crypto.createHash("sha256").update(run.pdf).digest("hex");
+  const figures = run.report
+    ? [
+        `Failed logins: ${run.report.failed_logins.total}`,
+        `Data exports: ${run.report.exports.count}`,
+        `Settings changes: ${run.report.settings_changes.count} (${run.report.settings_changes.review.label})`,
+        "",
+      ]
+    : [];
+  let emailed = false;
+  let error: string | null = null;
+  try {
+    await send({
+      to: run.recipients,
+      subject: `[Vigil] Security report, ${run.period.label}: ${run.org.name}`,
+      text: [
+        `The security report of ${run.org.name} for ${run.period.label} is attached (${formatBytes(run.pdf.byteLength)}).`,
+        "",
+        ...figures,
+        `It is also kept in Vigil under Reports, with its SHA-256: ${sha256}.`,
+      ].join("\n"),
+      attachment: { filename: `vigil-security-report-${run.org.slug}-${run.period.from.toISOString().slice(0, 7)}.pdf`, content: run.pdf },
+    });
+    emailed = true;
+  } catch (err) {
+    error = err instanceof Error ? err.message.slice(0, 500) : String(err);
+  }
+  await pool().query(
+    `update report_runs set emailed_at = case when $2 then now() end, email_error = $3, recipients = $4,
+       email_attempts = email_attempts + 1, email_attempted_at = now() where id = $1`,
+    [run.id, emailed, error, run.recipients],
+  );
+  return { emailed, error };
+}
+
+/** Tries to send a failed report email this many times in all, then leaves it marked failed. */
+export const EMAIL_ATTEMPTS = 5;
+/** Wait before retry n (n = attempts so far): 10 minutes, doubling. */
+export const retryDelayMs = (attempts: number) => 10 * 60_000 * 2 ** Math.max(0, attempts - 1);
+
+/**
+ * Sends again the kept reports whose email failed, once their backoff has passed, to the
+ * recipients who may still receive them. At most `limit` per run.
+ */
+export async function retryReportEmails(opts: { now?: Date; orgIds?: string[]; limit?: number; send?: SendMail } = {}): Promise<MonthlyRunResult[]> {
+  const now = opts.now ?? new Date();
+  const { rows } = await pool().query<{ id: string; org_id: string; slug: string; name: string; timezone: string; period_from: Date; recipients: string[]; content: Buffer; email_attempts: number; email_attempted_at: Date | null }>(
+    `select r.id, r.org_id, o.slug, o.name, o.timezone, r.period_from, r.recipients, r.content, r.email_attempts, r.email_attempted_at
+       from report_runs r join organizations o on o.id = r.org_id
+      where r.emailed_at is null and r.email_error is not null and cardinality(r.recipients) > 0 and r.email_attempts < $1
+        and ($2::uuid[] is null or r.org_id = any($2::uuid[]))
+      order by r.email_attempted_at nulls first limit 100`,
+    [EMAIL_ATTEMPTS, opts.orgIds ?? null],
+  );
+  const results: MonthlyRunResult[] = [];
+  for (const r of rows) {
+    if (results.length >= (opts.limit ?? REPORTS_PER_RUN)) break;
+    if (r.email_attempted_at && now.getTime() - r.email_attempted_at.getTime() < retryDelayMs(r.email_attempts)) continue;
+    const recipients = await eligibleRecipients(r.org_id, r.recipients);
+    if (recipients.length === 0) continue;
+    const label = new Intl.DateTimeFormat("en-US", { timeZone: r.timezone, month: "long", year: "numeric" }).format(new Date(r.period_from.getTime() + 86_400_000));
+    const sent = await emailReport(opts.send ?? smtpMail, { id: r.id, org: r, period: { from: r.period_from, label }, pdf: r.content, recipients });
+    results.push({ orgId: r.org_id, runId: r.id, ...sent });
   }
   return results;
 }
@@ -124,20 +191,21 @@ export interface ReportRunSummary {
   recipients: string[];
   emailed_at: string | null;
   email_error: string | null;
+  email_attempts: number;
 }
 
 interface RunRow {
   id: string; report: string; period_from: Date; period_to: Date; generated_at: Date; format: string; size_bytes: number;
-  sha256: string; recipients: string[]; emailed_at: Date | null; email_error: string | null;
+  sha256: string; recipients: string[]; emailed_at: Date | null; email_error: string | null; email_attempts: number;
 }
 
 const toSummary = (r: RunRow): ReportRunSummary => ({
   id: r.id, report: r.report, period_from: r.period_from.toISOString(), period_to: r.period_to.toISOString(),
   generated_at: r.generated_at.toISOString(), format: r.format, size_bytes: r.size_bytes, sha256: r.sha256,
-  recipients: r.recipients, emailed_at: r.emailed_at?.toISOString() ?? null, email_error: r.email_error,
+  recipients: r.recipients, emailed_at: r.emailed_at?.toISOString() ?? null, email_error: r.email_error, email_attempts: r.email_attempts,
 });
 
-const RUN_COLUMNS = "id, report, period_from, period_to, generated_at, format, size_bytes, sha256, recipients, emailed_at, email_error";
+const RUN_COLUMNS = "id, report, period_from, period_to, generated_at, format, size_bytes, sha256, recipients, emailed_at, email_error, email_attempts";
 
 export async function listReportRuns(orgId: string, limit = 24): Promise<ReportRunSummary[]> {
   const { rows } = await pool().query<RunRow>(

@@ -160,10 +160,11 @@ describe("in-process scheduler", () => {
 
       const crons = startScheduler(() => {});
       try {
-        expect(crons.map((c) => c.name)).toEqual(["vigil:alerts", "vigil:verify", "vigil:backup", "vigil:retention"]);
+        expect(crons.map((c) => c.name)).toEqual(["vigil:alerts", "vigil:verify", "vigil:backup", "vigil:retention", "vigil:reports"]);
         const next = crons[0]!.nextRun()!;
         expect(next.getTime() - Date.now()).toBeLessThanOrEqual(60_000);
         expect(crons[3]!.nextRun()!.toISOString()).toMatch(/T03:45:00/);
+        expect(crons[4]!.nextRun()!.getUTCMinutes() % 5).toBe(0);
         // A second start (a hot reload) reuses the running scheduler.
         expect(startScheduler(() => {})).toBe(crons);
       } finally {

@@ -5,8 +5,12 @@ import { GET as getRun } from "@/app/api/v1/reports/runs/[id]/route";
 import { renderSecurityReportPdf } from "@/components/reports/security-report-pdf";
 import { pool } from "@/lib/db/pool";
 import { dayIn } from "@/lib/reports/format";
-import { makeMonthlyReports, previousMonth, type SendMail } from "@/lib/reports/scheduled";
+import { getReportSchedule, setReportRecipients } from "@/lib/reports/schedule";
+import { EMAIL_ATTEMPTS, makeMonthlyReports, previousMonth, retryDelayMs, retryReportEmails, type SendMail } from "@/lib/reports/scheduled";
 import { call, newOrg } from "@/tests/helpers/fixtures";
+import { addUser } from "@/tests/integration/console-fixtures";
+import { smtpServer } from "@/tests/integration/alerts-receivers";
+import { resetEnvCache } from "@/lib/env";
 import { DAY, knownOrg } from "@/tests/integration/reports-fixtures";
 
 describe("previousMonth", () => {
@@ -29,7 +33,11 @@ describe("monthly reports", () => {
     const failedInMonth = a.events.filter((e) => e.action === "LOGIN_FAILED" && e.occurred_at >= from.toISOString() && e.occurred_at < to.toISOString()).length;
     expect(failedInMonth).toBeGreaterThan(0);
 
-    await pool().query("insert into report_schedules (org_id, recipients) values ($1, $2)", [a.org.id, ["ciso@example.com", "dpo@example.com"]]);
+    await addUser(a.org.id, "director", "ciso@example.com");
+    await addUser(a.org.id, "owner", "dpo@example.com");
+    // Someone who may not download reports, and a stranger, get nothing.
+    await addUser(a.org.id, "agent", "agent-smith@example.com");
+    await pool().query("insert into report_schedules (org_id, recipients) values ($1, $2)", [a.org.id, ["ciso@example.com", "dpo@example.com", "agent-smith@example.com", "stranger@example.com"]]);
     const sent: Parameters<SendMail>[0][] = [];
     const send: SendMail = async (message) => {
       sent.push(message);
@@ -69,6 +77,7 @@ describe("monthly reports", () => {
 
   it("keep the report when the email fails, and say why", async () => {
     const a = await knownOrg();
+    await addUser(a.org.id, "director", "ciso@example.com");
     await pool().query("insert into report_schedules (org_id, recipients) values ($1, $2)", [a.org.id, ["ciso@example.com"]]);
     const made = await makeMonthlyReports(renderSecurityReportPdf, {
       orgIds: [a.org.id],
@@ -80,5 +89,72 @@ describe("monthly reports", () => {
     const { rows } = await pool().query("select emailed_at, email_error, size_bytes from report_runs where id = $1", [made[0]!.runId]);
     expect(rows[0]).toMatchObject({ emailed_at: null, email_error: "connect ECONNREFUSED 127.0.0.1:25" });
     expect(rows[0].size_bytes).toBeGreaterThan(1000);
+  });
+
+  it("retry a failed email with backoff through SMTP, to recipients who may still receive it, then stop", async () => {
+    const a = await knownOrg();
+    const ciso = `ciso-${crypto.randomBytes(4).toString("hex")}@example.com`;
+    await addUser(a.org.id, "director", ciso);
+    await pool().query("insert into report_schedules (org_id, recipients) values ($1, $2)", [a.org.id, [ciso]]);
+    // No SMTP server listens yet: the first send fails and the report is kept.
+    const closed = await smtpServer();
+    await closed.close();
+    process.env.SMTP_URL = `smtp://127.0.0.1:${closed.port}`;
+    resetEnvCache();
+    const now = new Date();
+    const made = await makeMonthlyReports(renderSecurityReportPdf, { now, orgIds: [a.org.id] });
+    expect(made).toEqual([{ orgId: a.org.id, runId: expect.any(String), emailed: false, error: expect.stringMatching(/ECONNREFUSED/) }]);
+    const runId = made[0]!.runId;
+
+    const smtp = await smtpServer();
+    try {
+      process.env.SMTP_URL = `smtp://127.0.0.1:${smtp.port}`;
+      resetEnvCache();
+      // Before the backoff has passed, nothing is sent.
+      expect(await retryReportEmails({ now: new Date(now.getTime() + retryDelayMs(1) - 60_000), orgIds: [a.org.id] })).toEqual([]);
+      expect(smtp.messages).toHaveLength(0);
+      const retried = await retryReportEmails({ now: new Date(now.getTime() + retryDelayMs(1) + 60_000), orgIds: [a.org.id] });
+      expect(retried).toEqual([{ orgId: a.org.id, runId, emailed: true, error: null }]);
+      expect(smtp.messages).toHaveLength(1);
+      expect(smtp.messages[0]).toContain(`To: ${ciso}`);
+      expect(smtp.messages[0]).toMatch(/filename=.?vigil-security-report-/);
+      const { rows } = await pool().query("select emailed_at, email_error, email_attempts from report_runs where id = $1", [runId]);
+      expect(rows[0]).toMatchObject({ email_error: null, email_attempts: 2 });
+      expect(rows[0].emailed_at).not.toBeNull();
+      // Sent: never again.
+      expect(await retryReportEmails({ now: new Date(now.getTime() + 30 * DAY), orgIds: [a.org.id] })).toEqual([]);
+    } finally {
+      await smtp.close();
+    }
+
+    // A report whose sends keep failing stops after EMAIL_ATTEMPTS tries in all.
+    await pool().query("update report_runs set emailed_at = null, email_error = 'refused', email_attempts = $2 where id = $1", [runId, EMAIL_ATTEMPTS]);
+    expect(await retryReportEmails({ now: new Date(now.getTime() + 30 * DAY), orgIds: [a.org.id] })).toEqual([]);
+    delete process.env.SMTP_URL;
+    resetEnvCache();
+  });
+
+  it("recipients are chosen among members who may download reports, and each change is audited", async () => {
+    const { org } = await newOrg();
+    const tag = crypto.randomBytes(4).toString("hex");
+    const director = await addUser(org.id, "director", `director-${tag}@example.com`);
+    const owner = await addUser(org.id, "owner", `owner-${tag}@example.com`);
+    const agent = await addUser(org.id, "agent", `agent-${tag}@example.com`);
+    const actor = { userId: owner.id, email: owner.email, name: owner.name };
+    expect((await getReportSchedule(org.id)).eligible).toEqual([director.email, owner.email]);
+
+    await expect(setReportRecipients(org.id, actor, [director.email, agent.email])).rejects.toMatchObject({ code: "invalid", fieldErrors: { recipients: `not allowed: ${agent.email}` } });
+    await expect(setReportRecipients(org.id, actor, ["outsider@example.net"])).rejects.toMatchObject({ code: "invalid" });
+    expect((await getReportSchedule(org.id)).recipients).toEqual([]);
+
+    await setReportRecipients(org.id, actor, [` ${director.email.toUpperCase()} `, owner.email]);
+    expect((await getReportSchedule(org.id)).recipients).toEqual([director.email, owner.email]);
+    await setReportRecipients(org.id, actor, [owner.email, director.email]); // the same list: no event
+    await setReportRecipients(org.id, actor, [owner.email]);
+    const { rows } = await pool().query("select actor_email, changes from audit_events where org_id = $1 and action = 'SETTINGS_CHANGED' order by seq", [org.id]);
+    expect(rows).toEqual([
+      { actor_email: owner.email, changes: [{ field: "monthly_report_recipients", before: null, after: `${director.email}, ${owner.email}` }] },
+      { actor_email: owner.email, changes: [{ field: "monthly_report_recipients", before: `${director.email}, ${owner.email}`, after: owner.email }] },
+    ]);
   });
 });

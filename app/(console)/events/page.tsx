@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { headers } from "next/headers";
 import { Suspense } from "react";
 import { requireSession, can } from "@/lib/auth/session";
+import { isPersonRead, recordEventsSearched, type Reader } from "@/lib/audit/reads";
 import { runSearch, searchFormState } from "@/lib/console/search-page";
 import { listSavedSearches } from "@/lib/console/saved-searches";
 import { SavedSearches } from "@/components/events/saved-searches";
@@ -10,6 +12,7 @@ import type { EventFilter } from "@/lib/events/filter";
 import { PageHeader } from "@/components/console/page-header";
 import { NoAccess } from "@/components/console/no-access";
 import { SearchForm } from "@/components/events/search-form";
+import { ExportDialog } from "@/components/events/export-dialog";
 import { ResultsSkeleton, ResultsTable } from "@/components/events/results-table";
 import { buttonClass } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -32,8 +35,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
         description={<>Every event of {session.org.name}, newest first. Times are in {session.timeZone}; hover a time for UTC.</>}
         actions={can(session, "events:export") && state.filter ? (
           <div className="flex gap-2" data-testid="export-actions">
-            <a href={`/events/export?format=csv&${state.baseParams}`} className={buttonClass("secondary", "sm")} download>Export CSV</a>
-            <a href={`/events/export?format=ndjson&${state.baseParams}`} className={buttonClass("secondary", "sm")} download>Export NDJSON</a>
+            <ExportDialog baseParams={state.baseParams} />
           </div>
         ) : undefined}
       />
@@ -44,7 +46,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
       <Card className="mt-4 overflow-hidden">
         {state.filter ? (
           <Suspense key={key} fallback={<ResultsSkeleton />}>
-            <Results orgId={session.org.id} filter={state.filter} cursor={state.limitCursor} baseParams={state.baseParams} timeZone={session.timeZone} />
+            <Results reader={session} filter={state.filter} cursor={state.limitCursor} baseParams={state.baseParams} timeZone={session.timeZone} />
           </Suspense>
         ) : (
           <div className="px-6 py-12 text-center" data-testid="search-invalid">
@@ -57,8 +59,12 @@ export default async function EventsPage({ searchParams }: { searchParams: Searc
   );
 }
 
-async function Results({ orgId, filter, cursor, baseParams, timeZone }: { orgId: string; filter: EventFilter; cursor?: string; baseParams: string; timeZone: string }) {
-  const page = await runSearch(orgId, filter, cursor);
+async function Results({ reader, filter, cursor, baseParams, timeZone }: { reader: Reader; filter: EventFilter; cursor?: string; baseParams: string; timeZone: string }) {
+  const page = await runSearch(reader.org.id, filter, cursor);
+  // Where the org records reads: the first page is the search; older pages are not a new one.
+  if (!cursor && !("error" in page) && isPersonRead(await headers())) {
+    await recordEventsSearched(reader, { filter, params: baseParams, results: page.data.length, more: page.next_cursor !== null });
+  }
   if ("error" in page) {
     return (
       <div className="px-6 py-12 text-center" data-testid="search-invalid">

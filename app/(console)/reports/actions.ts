@@ -2,9 +2,10 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { ConsoleError, consoleAction } from "@/lib/auth/action";
+import { ConsoleError, consoleAction, formList } from "@/lib/auth/action";
 import { ApiError } from "@/lib/api/errors";
 import { reviewEvent } from "@/lib/reports/reviews";
+import { setReportRecipients } from "@/lib/reports/schedule";
 
 const reviewInput = z.object({
   eventId: z.string().uuid("Pick a change to review."),
@@ -26,4 +27,14 @@ export const reviewChange = consoleAction({ input: reviewInput }, async (session
   }
   revalidatePath("/reports");
   return { ok: true, message: input.compliant === "yes" ? "Marked compliant." : "Marked not compliant." };
+});
+
+/** Chooses who receives the monthly report by email (members who may download reports). */
+export const setMonthlyRecipients = consoleAction({ permission: "reports:download", input: z.object({ recipients: formList }) }, async (session, input) => {
+  const { recipients } = await setReportRecipients(session.org.id, session.actor, input.recipients);
+  revalidatePath("/reports");
+  return {
+    ok: true,
+    message: recipients.length === 0 ? "The monthly report is kept here and emailed to no one." : `The monthly report will be emailed to ${recipients.join(", ")}.`,
+  };
 });

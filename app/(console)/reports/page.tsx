@@ -15,7 +15,9 @@ import { buttonClass } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { inputClass } from "@/components/ui/field";
 import { Notice } from "@/components/ui/alert";
-import { reviewChange } from "./actions";
+import { getReportSchedule } from "@/lib/reports/schedule";
+import { ActionForm, FormCheckboxes } from "@/components/settings/action-form";
+import { reviewChange, setMonthlyRecipients } from "./actions";
 
 export const metadata: Metadata = { title: "Reports" };
 
@@ -28,9 +30,10 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
   const raw = await searchParams;
   const tz = session.org.timezone;
   const { period, error } = periodFromForm(raw, tz);
-  const [report, runs] = await Promise.all([
+  const [report, runs, schedule] = await Promise.all([
     securityReport(session.org.id, period, { generatedBy: { type: "user", id: session.user.id, name: session.user.name } }),
     listReportRuns(session.org.id, 12),
+    getReportSchedule(session.org.id),
   ]);
   const query = new URLSearchParams();
   for (const k of ["period", "from", "to"]) if (typeof raw[k] === "string" && raw[k]) query.set(k, raw[k] as string);
@@ -154,11 +157,25 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
           head={["Month", "Made", "Size", "Emailed", ""]}
           rows={runs.map((r) => [
             dayIn(new Date(r.period_from), tz).slice(0, 7), when(r.generated_at), `${formatCount(Math.round(r.size_bytes / 1024))} KB`,
-            r.recipients.length === 0 ? "—" : r.emailed_at ? `to ${r.recipients.join(", ")}` : <Badge key="e" tone="red">failed: {r.email_error}</Badge>,
+            r.recipients.length === 0 ? "—" : r.emailed_at ? `to ${r.recipients.join(", ")}`
+              : <Badge key="e" tone="red">failed after {r.email_attempts} {r.email_attempts === 1 ? "try" : "tries"}: {r.email_error}</Badge>,
             <a key="d" href={`/reports/runs/${r.id}`} className="text-indigo-600 underline dark:text-indigo-400">Download PDF</a>,
           ])}
           testId="report-runs"
         />
+        <div className="border-t border-slate-200 px-5 py-4 dark:border-slate-800">
+          <ActionForm action={setMonthlyRecipients} submitLabel="Save recipients" submitVariant="secondary" testId="report-recipients">
+            <FormCheckboxes
+              name="recipients"
+              legend="Email each monthly report to"
+              options={[...new Set([...schedule.eligible, ...schedule.recipients])].map((email) => ({
+                value: email, label: email, description: schedule.eligible.includes(email) ? undefined : "no longer allowed to receive reports",
+              }))}
+              defaultValues={schedule.recipients}
+            />
+            <p className="text-xs text-slate-500">Members whose role may download reports. A failed email is retried with backoff, up to 5 tries.</p>
+          </ActionForm>
+        </div>
       </Card>
     </>
   );

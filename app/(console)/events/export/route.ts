@@ -1,5 +1,7 @@
-import { getConsoleSession } from "@/lib/auth/session";
+import { z } from "zod";
+import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { CSV_COLUMNS, EXPORT_FORMATS, exportStream } from "@/lib/events/export";
+import { startExportRun } from "@/lib/events/export-runs";
 import { FilterError } from "@/lib/events/filter";
 import { formatQuery } from "@/lib/events/query-language";
 import { parseSearchQuery, queryToFilter } from "@/lib/events/search-params";
@@ -9,18 +11,31 @@ import { normalizeParams } from "@/lib/console/search-page";
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
+const exportRequest = z.object({
+  format: z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(", ")}` }),
+  reason: z.string({ error: "reason is required: say why these events are exported" }).trim()
+    .min(3, "reason is required: say why these events are exported (at least 3 characters)")
+    .max(500, "reason is at most 500 characters"),
+  export_id: z.uuid("export_id must be a UUID").optional(),
+});
+
 /**
  * The search page's export: the same filter as on screen, streamed as CSV or NDJSON, for
- * roles with events:export. Recorded as DATA_EXPORTED (with the record count) before the
- * response completes, like the API's export.
+ * roles with events:export, with the reason the person gave. Recorded as DATA_EXPORTED
+ * (with the record count) before the response completes, like the API's export. With an
+ * `export_id` the page can poll /events/export/progress for a progress bar.
  */
 export async function GET(req: Request): Promise<Response> {
-  const session = await getConsoleSession();
-  if (!session) return new Response("Sign in first.", { status: 401 });
-  if (!session.permissions.includes("events:export")) return new Response("Your role can't export events.", { status: 403 });
+  const { session, refusal } = await consoleAccess("events:export");
+  if (refusal) return new Response(refusalMessage(refusal, "export events"), { status: refusalStatus(refusal) });
   const url = new URL(req.url);
-  const format = url.searchParams.get("format") ?? "csv";
-  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) return new Response(`format must be one of ${EXPORT_FORMATS.join(", ")}`, { status: 400 });
+  const parsed = exportRequest.safeParse({
+    format: url.searchParams.get("format") ?? "csv",
+    reason: url.searchParams.get("reason") ?? undefined,
+    export_id: url.searchParams.get("export_id") || undefined,
+  });
+  if (!parsed.success) return new Response(parsed.error.issues.map((i) => i.message).join("; "), { status: 400 });
+  const { format, reason, export_id: exportId } = parsed.data;
   const params = normalizeParams(Object.fromEntries(url.searchParams));
   params.delete("cursor");
   if (params.get("period") === "any") params.delete("period");
@@ -32,16 +47,22 @@ export async function GET(req: Request): Promise<Response> {
     throw err;
   }
   const { actor } = session;
-  const stream = exportStream(session.org.id, filter, format as (typeof EXPORT_FORMATS)[number], async (records, completed) => {
+  const progress = exportId
+    ? await startExportRun({ id: exportId, orgId: session.org.id, userId: actor.userId, format, filter: formatQuery(filter), reason }, filter)
+    : null;
+  if (exportId && !progress) return new Response("export_id is already used; start a new export.", { status: 409 });
+  const stream = exportStream(session.org.id, filter, format, async (records, completed) => {
     await recordEvent(session.org.id, {
       action: "DATA_EXPORTED",
       status: completed ? "success" : "failed",
       actor: { type: "user", id: actor.userId, email: actor.email, name: actor.name },
       targets: [{ type: "audit_log", id: session.org.id, name: "Audit events" }],
       context: { ...(actor.ip ? { ip: actor.ip } : {}), ...(actor.userAgent ? { user_agent: actor.userAgent.slice(0, 1024) } : {}) },
+      reason,
       metadata: { type: `Audit events ${format.toUpperCase()}`, records, fields: [...CSV_COLUMNS], filter: formatQuery(filter), format },
     }, "console");
-  });
+    await progress?.finish(records, completed);
+  }, progress ? (records) => progress.advance(records) : undefined);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return new Response(stream, {
     headers: {
