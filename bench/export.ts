@@ -10,9 +10,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { closePool, pool } from "@/lib/db/pool";
-import { createOrganization } from "@/lib/orgs/create-org";
-import { seedEvents } from "@/lib/seed/generate";
-import { benchDatabase, round, startApp, runBenchmark } from "./harness";
+import { benchDatabase, heavyTenant, round, startApp, runBenchmark } from "./harness";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "1000000" }, port: { type: "string", default: "3303" } } });
 const EVENTS = Number(values.events);
@@ -27,17 +25,14 @@ function memoryMb(pid: number): { rss: number; peak: number } {
 async function main(): Promise<void> {
   const bench = await benchDatabase();
   try {
-    const to = new Date();
-    const from = new Date(to.getTime() - 395 * 24 * 3600_000);
-    const org = await createOrganization({ name: "Exporter" });
-    const started = Date.now();
-    await seedEvents(org.org.id, { count: EVENTS, from, to, seed: 21 });
-    console.error(`seeded ${EVENTS} in ${round((Date.now() - started) / 1000)} s`);
+    const tenant = await heavyTenant(EVENTS);
+    const org = { org: { id: tenant.orgId }, apiKey: { key: tenant.key } };
+    if (tenant.seedSeconds !== null) console.error(`seeded ${EVENTS} in ${tenant.seedSeconds} s`);
     // A date range holding about 100k rows.
     const { rows } = await pool().query<{ at: Date }>(
       "select occurred_at as at from audit_events where org_id = $1 order by occurred_at desc offset 100000 limit 1", [org.org.id],
     );
-    const since = rows[0]?.at ?? from;
+    const since = rows[0]!.at;
     await closePool();
     const app = await startApp(bench.url, PORT);
     try {
@@ -59,7 +54,7 @@ async function main(): Promise<void> {
         results.push({ export: name, rows: lines, seconds: round(seconds, 2), rows_per_s: Math.round(lines / seconds), mb: round(bytes / 1048576), server_rss_mb: mem.rss, server_peak_rss_mb: mem.peak });
         console.error(`${name}: ${lines} rows in ${round(seconds, 2)} s = ${Math.round(lines / seconds)}/s, server peak RSS ${mem.peak} MB`);
       }
-      console.log(JSON.stringify({ when: new Date().toISOString(), events: EVENTS, server_before: before, exports: results }, null, 2));
+      console.log(JSON.stringify({ when: new Date().toISOString(), events: tenant.events, server_before: before, exports: results }, null, 2));
     } finally {
       app.kill("SIGTERM");
     }

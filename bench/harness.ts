@@ -19,9 +19,15 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
+/**
+ * A throwaway database, or with BENCH_DATA_DIR a kept one (created on first use, reused and
+ * left running afterwards): the scale runs seed 10M events once and measure many times.
+ */
 export async function benchDatabase(): Promise<BenchDatabase> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-bench-"));
-  const db = await startEmbedded({ dataDir: dir, port: 58000 + Math.floor(Math.random() * 1000), persistent: true });
+  const kept = process.env.BENCH_DATA_DIR;
+  const dir = kept ? path.resolve(kept) : fs.mkdtempSync(path.join(os.tmpdir(), "vigil-bench-"));
+  const port = kept ? Number(process.env.BENCH_DB_PORT ?? 57900) : 58000 + Math.floor(Math.random() * 1000);
+  const db = await startEmbedded({ dataDir: dir, port, persistent: true });
   process.env.DATABASE_URL = db.url;
   resetEnvCache();
   await prepareDatabase(db.url);
@@ -30,10 +36,54 @@ export async function benchDatabase(): Promise<BenchDatabase> {
     db,
     dir,
     stop: async () => {
+      if (kept) return;
       await db.stop().catch(() => {});
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface Tenant {
+  orgId: string;
+  slug: string;
+  key: string;
+  events: number;
+  /** Seconds the seed took in this run; null when an earlier run's events were reused. */
+  seedSeconds: number | null;
+}
+
+/**
+ * The benchmarks' heavy tenant: "Heavy tenant" with `events` events over 13 months (seed 11),
+ * and "Other tenant" with a tenth as many, so tenancy is real. In a kept database an earlier
+ * run's tenant is reused when it holds at least `events`; each run gets a fresh API key.
+ */
+export async function heavyTenant(events: number): Promise<Tenant> {
+  const { pool } = await import("@/lib/db/pool");
+  const { createOrganization } = await import("@/lib/orgs/create-org");
+  const { createApiKey } = await import("@/lib/auth/api-keys");
+  const { seedEvents } = await import("@/lib/seed/generate");
+  const { rows } = await pool().query<{ id: string; slug: string; n: number }>(
+    "select o.id, o.slug, coalesce(h.seq, 0)::bigint as n from organizations o left join chain_heads h on h.org_id = o.id where o.slug = 'heavy-tenant'",
+  );
+  const found = rows[0];
+  if (found && found.n >= events) {
+    const key = await createApiKey(found.id, { name: `bench ${new Date().toISOString()}` });
+    return { orgId: found.id, slug: found.slug, key: key.key, events: found.n, seedSeconds: null };
+  }
+  if (found) throw new Error(`heavy-tenant holds ${found.n} events, fewer than ${events}: use another BENCH_DATA_DIR`);
+  const to = new Date();
+  const from = new Date(to.getTime() - 395 * 24 * 3600_000);
+  const heavy = await createOrganization({ name: "Heavy tenant", slug: "heavy-tenant" });
+  const other = await createOrganization({ name: "Other tenant", slug: "other-tenant" });
+  const started = Date.now();
+  await seedEvents(heavy.org.id, {
+    count: events, from, to, seed: 11,
+    onProgress: (n) => { if (n % 500_000 < 5000) console.error(`  seeded ${n}`); },
+  });
+  const seedSeconds = round((Date.now() - started) / 1000);
+  await seedEvents(other.org.id, { count: Math.max(1000, Math.round(events / 10)), from, to, seed: 12 });
+  await pool().query("vacuum analyze audit_events");
+  return { orgId: heavy.org.id, slug: heavy.org.slug, key: heavy.apiKey.key, events, seedSeconds };
 }
 
 export async function startApp(url: string, port: number, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
