@@ -1,11 +1,13 @@
 /**
  * SQL injection probe (issue: proof under stress). Serves the app with `next start` against a
  * throwaway database holding a few thousand events, then runs sqlmap (Debian's package,
- * installed with apt-get when missing and running as root) against the search API with a
- * valid API key, on every filter parameter: boolean-blind, error-based, UNION, stacked and
- * time-based techniques for PostgreSQL. Passes only when sqlmap finds no injectable parameter.
+ * installed with apt-get when missing and running as root) with a valid API key on every
+ * filter parameter of the search API (bind parameters) and of the export API (the same
+ * filter written into a COPY statement as literals): boolean-blind, error-based, UNION,
+ * stacked and time-based techniques for PostgreSQL. Passes only when sqlmap finds no
+ * injectable parameter on either.
  *
- *   npx tsx bench/security.ts [--level 3] [--risk 2] [--path /api/v1/events]
+ *   npx tsx bench/security.ts [--level 3] [--risk 2] [--paths /api/v1/events,/api/v1/exports]
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +22,7 @@ const { values } = parseArgs({
   options: {
     level: { type: "string", default: "3" },
     risk: { type: "string", default: "2" },
-    path: { type: "string", default: "/api/v1/events" },
+    paths: { type: "string", default: "/api/v1/events,/api/v1/exports" },
     port: { type: "string", default: "3306" },
   },
 });
@@ -61,39 +63,46 @@ async function main(): Promise<void> {
     await seedEvents(org.org.id, { count: 5000, from: new Date(to.getTime() - 30 * 86_400_000), to, seed: 5 });
     await closePool();
     const app = await startApp(bench.url, PORT);
-    const outDir = fs.mkdtempSync(path.join(bench.dir, "sqlmap-"));
+    const results = [];
     try {
-      const url = `http://127.0.0.1:${PORT}${values.path}?${new URLSearchParams(PARAMS)}`;
-      const args = [
-        "-u", url,
-        "-H", `Authorization: Bearer ${org.apiKey.key}`,
-        "-p", Object.keys(PARAMS).join(","),
-        "--dbms=PostgreSQL", `--level=${values.level}`, `--risk=${values.risk}`, "--technique=BEUST",
-        "--batch", "--flush-session", "--disable-coloring", "--threads=4", `--output-dir=${outDir}`,
-      ];
-      console.error(`sqlmap ${version}: ${args.filter((a) => !a.startsWith("Authorization")).join(" ")}`);
-      const started = Date.now();
-      const run = spawnSync(sqlmap, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-      const output = `${run.stdout}\n${run.stderr}`;
-      fs.writeFileSync(path.join(process.cwd(), "tmp", "sqlmap-last.log"), output);
-      const injectable = /identified the following injection point|is vulnerable|appears to be injectable|parameter '[^']+' is '[^']+' injectable/i.test(output);
-      const clean = /all tested parameters do not appear to be injectable/i.test(output);
-      const requests = Number(/(\d+) HTTP\(s\) requests/.exec(output)?.[1] ?? NaN);
-      const result = {
-        when: new Date().toISOString(),
-        sqlmap: version,
-        target: `GET ${values.path}`,
-        parameters: Object.keys(PARAMS),
-        level: Number(values.level),
-        risk: Number(values.risk),
-        techniques: "boolean-blind, error-based, UNION, stacked queries, time-based",
-        seconds: Math.round((Date.now() - started) / 1000),
-        http_requests: Number.isNaN(requests) ? undefined : requests,
-        injectable,
-        verdict: clean && !injectable ? "no injectable parameter found" : injectable ? "INJECTABLE: see tmp/sqlmap-last.log" : "inconclusive: see tmp/sqlmap-last.log",
-      };
-      console.log(JSON.stringify(result, null, 2));
-      if (!clean || injectable) throw new Error(`sqlmap: ${result.verdict}`);
+      for (const target of values.paths.split(",")) {
+        const outDir = fs.mkdtempSync(path.join(bench.dir, "sqlmap-"));
+        // The export takes no limit: its filter matches a handful of the 5,000 events.
+        const params = target.includes("exports") ? { ...PARAMS, limit: undefined, reason: "sqlmap probe", format: "ndjson" } : PARAMS;
+        const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined));
+        const url = `http://127.0.0.1:${PORT}${target}?${query}`;
+        const tested = Object.keys(PARAMS).filter((k) => query.has(k));
+        const args = [
+          "-u", url,
+          "-H", `Authorization: Bearer ${org.apiKey.key}`,
+          "-p", tested.join(","),
+          "--dbms=PostgreSQL", `--level=${values.level}`, `--risk=${values.risk}`, "--technique=BEUST",
+          "--batch", "--flush-session", "--disable-coloring", "--threads=4", `--output-dir=${outDir}`,
+        ];
+        console.error(`sqlmap ${version} on GET ${target}: ${tested.join(", ")}`);
+        const started = Date.now();
+        const run = spawnSync(sqlmap, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+        const output = `${run.stdout}\n${run.stderr}`;
+        fs.mkdirSync("tmp", { recursive: true });
+        fs.writeFileSync(path.join("tmp", `sqlmap-${target.split("/").pop()}.log`), output);
+        const injectable = /identified the following injection point|is vulnerable|appears to be injectable|parameter '[^']+' is '[^']+' injectable/i.test(output);
+        const clean = /all tested parameters do not appear to be injectable/i.test(output);
+        const requests = Number(/(\d+) HTTP\(s\) requests/.exec(output)?.[1] ?? NaN);
+        results.push({
+          target: `GET ${target}`,
+          parameters: tested,
+          seconds: Math.round((Date.now() - started) / 1000),
+          http_requests: Number.isNaN(requests) ? undefined : requests,
+          injectable,
+          verdict: clean && !injectable ? "no injectable parameter found" : injectable ? "INJECTABLE: see the log in tmp/" : "inconclusive: see the log in tmp/",
+        });
+      }
+      console.log(JSON.stringify({
+        when: new Date().toISOString(), sqlmap: version, level: Number(values.level), risk: Number(values.risk),
+        techniques: "boolean-blind, error-based, UNION, stacked queries, time-based", results,
+      }, null, 2));
+      const bad = results.filter((r) => r.verdict !== "no injectable parameter found");
+      if (bad.length > 0) throw new Error(`sqlmap: ${bad.map((r) => `${r.target}: ${r.verdict}`).join("; ")}`);
     } finally {
       app.kill("SIGTERM");
     }

@@ -78,7 +78,8 @@ test.describe("alert rule settings", () => {
       expect(latest!.changes).toEqual([{ field: "brute_force.threshold", before: 5, after: 3 }]);
 
       // Three failures from one address now raise an alert (five were needed before).
-      const ip = `192.0.2.${10 + Math.floor(Math.random() * 200)}`;
+      // Not 192.0.2.0/24: the search spec expects the demo attacker to be the newest there.
+      const ip = `100.64.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
       await failedSignIns(request, ip, 3, tag);
       await expect.poll(async () => {
         await runAlerts(request, 1);

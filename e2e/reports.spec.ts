@@ -51,22 +51,30 @@ test.describe("reports", () => {
     await expect(page.getByTestId("review-status")).toContainText(/not reviewed|Reviewed/);
   });
 
-  test("a director chooses who receives the monthly report, among members allowed to", async ({ page, request }) => {
-    await signIn(page, "director@company.com");
+  test("an administrator chooses who receives the monthly report, among members allowed to; a director only sees the list", async ({ page, browser, request }) => {
+    await signIn(page, "admin@company.com");
     await page.goto("/reports");
     const form = page.getByTestId("report-recipients");
-    // Only roles that may download reports are offered: no agent.
+    // Only roles that may download reports are offered: not an agent.
     await expect(form.getByRole("checkbox", { name: "director@company.com" })).toBeVisible();
-    await expect(form.getByRole("checkbox", { name: "agent@company.com" })).toHaveCount(0);
+    await expect(form.getByRole("checkbox", { name: "john@company.com" })).toHaveCount(0);
     await form.getByRole("checkbox", { name: "director@company.com" }).check();
     await form.getByRole("button", { name: "Save recipients" }).click();
-    await expect(form.getByTestId("form-message")).toContainText("will be emailed to director@company.com");
+    await expect(form.getByTestId("form-message")).toContainText("director@company.com");
     await page.reload();
     await expect(page.getByTestId("report-recipients").getByRole("checkbox", { name: "director@company.com" })).toBeChecked();
-    const res = await request.get("/api/v1/events?action=SETTINGS_CHANGED&actor=director@company.com&period=24h", {
+    const res = await request.get("/api/v1/events?action=SETTINGS_CHANGED&actor=admin@company.com&period=24h", {
       headers: { authorization: `Bearer ${demoCredentials().apiKey}` },
     });
     const changed = (await res.json()).data.find((e: { changes: Array<{ field: string }> }) => e.changes.some((c) => c.field === "monthly_report_recipients"));
     expect(changed.changes[0].after).toContain("director@company.com");
+
+    const context = await browser.newContext();
+    const director = await context.newPage();
+    await signIn(director, "director@company.com");
+    await director.goto("/reports");
+    await expect(director.getByTestId("report-recipients")).toHaveCount(0);
+    await expect(director.getByTestId("report-recipients-readonly")).toContainText("director@company.com");
+    await context.close();
   });
 });

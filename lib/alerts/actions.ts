@@ -2,10 +2,11 @@ import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { addBlocklistEntry, type BlocklistEntry } from "@/lib/auth/blocklist";
-import { lockBlockedMembers } from "@/lib/auth/account-lock";
+import { lockBlockedMembers, namesAdministrator } from "@/lib/auth/account-lock";
 import { SYSTEM_ACTOR, withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
 import { ALERT_COLUMNS, rowToAlert, type Alert, type AlertStatus } from "@/lib/alerts/store";
 import type { RuleSettings } from "@/lib/alerts/rules";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Response actions — block, change an alert's status, open and work an incident — taken by
@@ -26,7 +27,7 @@ const sourceOf = (by: ActionActor) => (by.type === "system" ? "system" : "consol
 const actorName = (by: ActionActor) => by.email ?? by.name ?? by.id ?? "someone";
 
 async function lockedAlert(client: pg.PoolClient, orgId: string, alertId: string): Promise<Alert> {
-  if (!/^[0-9a-f-]{36}$/i.test(alertId)) throw new ActionError("not_found", "alert not found");
+  if (!isUuid(alertId)) throw new ActionError("not_found", "alert not found");
   const { rows } = await client.query(`select ${ALERT_COLUMNS} from alerts where org_id = $1 and id = $2 for update`, [orgId, alertId]);
   if (!rows[0]) throw new ActionError("not_found", "alert not found");
   return rowToAlert(rows[0]);
@@ -53,6 +54,9 @@ export async function blockFromAlert(
     if (!value) throw new ActionError("invalid", `this alert has no ${what === "ip" ? "IP address" : "actor"} to block`);
     if (what === "actor" && by.type === "user" && [by.email, by.id].some((x) => x && x.toLowerCase() === value.toLowerCase())) {
       throw new ActionError("invalid", "you can't block your own account; ask another member of the security team");
+    }
+    if (what === "actor" && by.type === "system" && (await namesAdministrator(client, orgId, value))) {
+      throw new ActionError("invalid", `${value} is an administrator of this organization: a rule doesn't block them by itself; block by hand if you mean it`);
     }
     const entry = await addBlocklistEntry(client, orgId, {
       value, kind: what === "actor" ? "actor" : undefined, reason: opts.reason ?? `alert ${alert.rule}: ${alert.title}`,
@@ -144,7 +148,7 @@ export interface Incident {
 const INCIDENT_COLUMNS = "id, org_id, alert_id, title, assignee, status, created_by, created_at, updated_at, closed_at";
 
 export async function getIncident(orgId: string, id: string, db: pg.Pool | pg.PoolClient = pool()): Promise<Incident | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const { rows } = await db.query(`select ${INCIDENT_COLUMNS} from incidents where org_id = $1 and id = $2`, [orgId, id]);
   const r = rows[0];
   if (!r) return undefined;

@@ -7,6 +7,7 @@ import { ConsoleError } from "@/lib/auth/console-error";
 import { maskChanges, type Change } from "@/lib/audit/mask";
 import { withAudit, type AuditActor, type ConsoleEvent } from "@/lib/audit/record";
 import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Where the security team hears about alerts: e-mail (one or more recipients) and signed
@@ -62,7 +63,7 @@ const newSecret = () => "whsec_" + crypto.randomBytes(24).toString("base64url");
 const COLUMNS = "id, kind, target, min_severity, enabled, (secret is not null) as secret_set";
 
 async function lockChannel(client: pg.PoolClient, orgId: string, id: string): Promise<AlertChannel> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ConsoleError("not_found", "That channel doesn't exist.");
+  if (!isUuid(id)) throw new ConsoleError("not_found", "That channel doesn't exist.");
   const { rows } = await client.query<AlertChannel>(`select ${COLUMNS} from alert_channels where org_id = $1 and id = $2 for update`, [orgId, id]);
   if (!rows[0]) throw new ConsoleError("not_found", "That channel doesn't exist.");
   return rows[0];

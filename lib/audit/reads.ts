@@ -23,7 +23,8 @@ export interface Reader {
 
 /** Long hand-written searches are cut, so the event always stays within the ingest limits. */
 const MAX_TEXT = 2000;
-const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+// toWellFormed: a cut through a surrogate pair would leave text the trail refuses.
+const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1).toWellFormed()}…` : s);
 
 /**
  * A render a person asked for, as opposed to the router prefetching a link or a server

@@ -59,3 +59,17 @@ export async function unlockUnblockedMembers(client: pg.PoolClient, orgId: strin
   }
   return unlocked;
 }
+
+/**
+ * Whether the actor names a member of the org whose role may manage settings: a rule acting
+ * by itself doesn't block them (an integrator can send events in anyone's name, and an
+ * automatic response must not shut out the people who could undo it).
+ */
+export async function namesAdministrator(client: pg.PoolClient, orgId: string, actor: string): Promise<boolean> {
+  const { rows } = await client.query(
+    `select 1 from users u join memberships m on m.user_id = u.id join roles r on r.id = m.role_id
+     where m.org_id = $1 and (u.email = lower($2) or u.id::text = lower($2)) and 'settings:manage' = any(r.permissions) limit 1`,
+    [orgId, actor.trim()],
+  );
+  return rows.length > 0;
+}

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { parseIpOrCidr } from "@/lib/events/filter";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * An org's blocklist: IP addresses, CIDR ranges (v4 and v6) and actors (an email or an
@@ -83,7 +84,7 @@ export async function addBlocklistEntry(
 
 /** Removes one entry of the org; undefined when the id is not the org's. */
 export async function removeBlocklistEntry(client: pg.PoolClient, orgId: string, id: string): Promise<BlocklistEntry | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const { rows } = await client.query<Row>(`delete from blocklist_entries where org_id = $1 and id = $2 returning ${COLUMNS}`, [orgId, id]);
   return rows[0] ? toEntry(rows[0]) : undefined;
 }

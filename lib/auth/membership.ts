@@ -1,5 +1,6 @@
 import { pool } from "@/lib/db/pool";
 import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Who a signed-in user is in the console, read fresh on every request: the person, the
@@ -57,7 +58,7 @@ export function knownPermissions(values: readonly string[] | null | undefined): 
 
 export async function resolveMembership(userId: string | undefined, requestedOrgId?: string | null): Promise<Membership | undefined> {
   // Checked before any query: an absent id must never become "no condition".
-  if (!userId || !/^[0-9a-f-]{36}$/i.test(userId)) return undefined;
+  if (!userId || !isUuid(userId)) return undefined;
   const users = await pool().query<{ id: string; email: string; name: string; mfa_enabled_at: Date | null }>(
     "select id, email, name, mfa_enabled_at from users where id = $1",
     [userId],

@@ -35,9 +35,13 @@ export function safeReturnPath(value: unknown, fallback = DEFAULT_RETURN_PATH): 
     return fallback;
   }
   if (url.origin !== BASE) return fallback;
-  // Going "back" to sign-in or to an API route makes no sense after signing in.
-  if (url.pathname === "/sign-in" || url.pathname.startsWith("/sign-in/") || url.pathname.startsWith("/api/")) return fallback;
-  return v;
+  // Going "back" to sign-in or to an API route makes no sense after signing in, and a
+  // download (an export, a report) must be started by the person, not by a sign-in link.
+  const p = url.pathname;
+  if (p === "/sign-in" || p.startsWith("/sign-in/") || p.startsWith("/api/") || p.startsWith("/events/export") || p.startsWith("/reports/download") || p.startsWith("/reports/runs/")) {
+    return fallback;
+  }
+  return url.pathname + url.search + url.hash;
 }
 
 /** The sign-in page, asked to come back to `returnTo` when that is a path of this site. */

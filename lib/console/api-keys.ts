@@ -6,6 +6,7 @@ import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
 import { ConsoleError } from "@/lib/auth/console-error";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import type { Actor } from "@/lib/console/rules";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * API keys from the console: created with scopes (the key is shown once), revoked, listed
@@ -83,7 +84,7 @@ export async function createConsoleApiKey(orgId: string, actor: Actor & { audit:
 }
 
 export async function revokeConsoleApiKey(orgId: string, actor: Actor & { audit: AuditActor }, input: { id: string }): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(input.id)) throw new ConsoleError("not_found", "That key doesn't exist.");
+  if (!isUuid(input.id)) throw new ConsoleError("not_found", "That key doesn't exist.");
   await withAudit(orgId, actor.audit, async (client) => {
     const { rows } = await client.query<{ id: string; name: string; prefix: string }>(
       "update api_keys set revoked_at = now() where org_id = $1 and id = $2 and revoked_at is null returning id, name, prefix",

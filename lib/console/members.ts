@@ -7,6 +7,7 @@ import { ConsoleError } from "@/lib/auth/console-error";
 import { knownPermissions } from "@/lib/auth/membership";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import { assertCanGrant, assertCanManage, type Actor } from "@/lib/console/rules";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Members of an org: add (a new person gets a one-time password shown once), change role,
@@ -55,7 +56,7 @@ interface RoleRecord {
 
 /** A role usable in the org (built-in, or the org's own); a foreign role is "not found". */
 export async function roleInOrg(db: pg.Pool | pg.PoolClient, orgId: string, roleId: string): Promise<RoleRecord> {
-  if (!/^[0-9a-f-]{36}$/i.test(roleId)) throw new ConsoleError("not_found", "That role doesn't exist.", { roleId: "choose a role" });
+  if (!isUuid(roleId)) throw new ConsoleError("not_found", "That role doesn't exist.", { roleId: "choose a role" });
   const { rows } = await db.query<RoleRecord & { permissions: string[] | null }>(
     "select id, key, name, permissions from roles where id = $1 and (org_id is null or org_id = $2)",
     [roleId, orgId],
@@ -76,7 +77,7 @@ interface LockedMember {
 }
 
 async function lockMember(client: pg.PoolClient, orgId: string, membershipId: string): Promise<LockedMember> {
-  if (!/^[0-9a-f-]{36}$/i.test(membershipId)) throw new ConsoleError("not_found", "That member doesn't exist.");
+  if (!isUuid(membershipId)) throw new ConsoleError("not_found", "That member doesn't exist.");
   const { rows } = await client.query<LockedMember>(
     `select m.id, m.user_id, u.email, r.id as role_id, r.key as role_key, r.name as role_name, r.permissions, r.built_in
      from memberships m join users u on u.id = m.user_id join roles r on r.id = m.role_id

@@ -7,6 +7,7 @@ import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
 import { slugify } from "@/lib/orgs/create-org";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import { assertCanGrant, missingPermissions, type Actor } from "@/lib/console/rules";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Roles: the built-in ones (shared, read-only) and an org's custom roles, any subset of the
@@ -51,7 +52,7 @@ function cleanPermissions(values: readonly string[]): Permission[] {
 }
 
 async function lockCustomRole(client: pg.PoolClient, orgId: string, roleId: string): Promise<{ id: string; key: string; name: string; permissions: Permission[] }> {
-  if (!/^[0-9a-f-]{36}$/i.test(roleId)) throw new ConsoleError("not_found", "That role doesn't exist.");
+  if (!isUuid(roleId)) throw new ConsoleError("not_found", "That role doesn't exist.");
   const { rows } = await client.query<{ id: string; key: string; name: string; permissions: string[] | null }>(
     "select id, key, name, permissions from roles where id = $1 and org_id = $2 and not built_in for update",
     [roleId, orgId],

@@ -1,6 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { ConsoleError } from "@/lib/auth/console-error";
+import { isUuid } from "@/lib/uuid";
 
 /** A person's saved searches in one org: a name and the search page's URL parameters. */
 
@@ -32,7 +33,7 @@ export async function saveSearch(orgId: string, userId: string, input: { name: s
 }
 
 export async function deleteSavedSearch(orgId: string, userId: string, id: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ConsoleError("not_found", "That saved search doesn't exist.");
+  if (!isUuid(id)) throw new ConsoleError("not_found", "That saved search doesn't exist.");
   const { rowCount } = await pool().query("delete from saved_searches where org_id = $1 and user_id = $2 and id = $3", [orgId, userId, id]);
   if (!rowCount) throw new ConsoleError("not_found", "That saved search doesn't exist.");
 }

@@ -217,7 +217,9 @@ const K = {
 
 /**
  * NDJSON lines for the whole rows in `buf` (ends from CopyRows): the same fields, order and
- * values as the API's event (rowToEvent), so each line is what GET /api/v1/events/{id} says.
+ * values as the API's event (rowToEvent). Objects from jsonb columns keep PostgreSQL's
+ * spacing and key order, which JSON readers and the chain's hash (RFC 8785 sorts keys)
+ * don't see.
  */
 export function ndjsonFromCopy(buf: Buffer, ends: readonly number[]): Buffer {
   const out = new Out(Math.ceil(buf.length * 1.25) + ends.length * 512);

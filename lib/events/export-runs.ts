@@ -64,7 +64,9 @@ export async function startExportRun(
 }
 
 async function countInBackground(id: string, orgId: string, filter: EventFilter): Promise<void> {
-  const client = await pool().connect();
+  // Best effort: a busy pool or a restarting database leaves the total unknown.
+  const client = await pool().connect().catch(() => null);
+  if (!client) return;
   try {
     await client.query("begin");
     await client.query(`set local statement_timeout = ${COUNT_TIMEOUT_MS}`);

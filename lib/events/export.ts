@@ -1,5 +1,6 @@
 import { to as copyTo } from "pg-copy-streams";
 import { pool } from "@/lib/db/pool";
+import { env } from "@/lib/env";
 import type { ExportFormat } from "@/lib/events/export-formats";
 import { filterToSql, type EventFilter } from "@/lib/events/filter";
 import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
@@ -12,11 +13,25 @@ import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } fr
 export { EXPORT_FORMATS, type ExportFormat } from "@/lib/events/export-formats";
 
 /**
+ * Exports running in this process, at most a quarter of the pool: each holds a connection for
+ * as long as its client reads, so without a cap slow downloads could starve ingest (and the
+ * DATA_EXPORTED records exports end with) of connections.
+ */
+let running = 0;
+export const maxConcurrentExports = () => Math.max(1, Math.floor(env().DB_POOL_MAX / 4));
+
+export class ExportsBusyError extends Error {
+  constructor() {
+    super("too many exports are running on this server; retry shortly");
+  }
+}
+
+/**
  * The filter's rows in seq order as COPY text, in whole rows: one statement, one snapshot
  * (the export is the log as it stood when it began), and the next bytes read from the socket
  * only when the consumer asks, so a slow reader holds the database back instead of filling
- * memory. Read-only, without the pool's statement timeout (a large export runs for minutes),
- * on a connection of its own that is closed if the consumer stops early.
+ * memory. Read-only, with no statement timeout (a large export runs for minutes), on a
+ * connection of its own that is closed if the consumer stops early.
  */
 async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ buf: Buffer; ends: number[] }> {
   const client = await pool().connect();
@@ -100,6 +115,13 @@ export function exportStream(
   onDone: (records: number, completed: boolean) => Promise<void>,
   onProgress?: (records: number) => void,
 ): ReadableStream<Uint8Array> {
+  if (running >= maxConcurrentExports()) throw new ExportsBusyError();
+  running++;
+  let released = false;
+  const release = () => {
+    if (!released) running--;
+    released = true;
+  };
   const encoder = new TextEncoder();
   const batches = exportChunks(orgId, filter, format);
   let records = 0;
@@ -108,6 +130,7 @@ export function exportStream(
   const finish = async (completed: boolean) => {
     if (finished) return;
     finished = true;
+    release();
     await onDone(records, completed);
   };
   return new ReadableStream<Uint8Array>({

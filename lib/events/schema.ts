@@ -15,7 +15,8 @@ const MAX_DEPTH = 12;
 export const EARLIEST_OCCURRED_AT = Date.parse("2000-01-01T00:00:00Z");
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 
-const text = (max: number) =>
+/** Text an event may hold: bounded, no NUL, well-formed Unicode (what PostgreSQL can store). */
+export const text = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)

@@ -3,7 +3,7 @@ import { CATEGORIES, STATUSES } from "@/lib/events/catalog";
 import { EXPORT_FORMATS } from "@/lib/events/export-formats";
 import { FilterError, PERIODS, emptyFilter, mergeFilters, validateFilter, type EventFilter } from "@/lib/events/filter";
 import { parseQuery } from "@/lib/events/query-language";
-import { zodErrors } from "@/lib/events/schema";
+import { text as eventText, zodErrors } from "@/lib/events/schema";
 
 /**
  * Search parameters as they appear in a URL (the API's query string and the console's
@@ -66,7 +66,7 @@ export const exportQuerySchema = searchQuerySchema
   .omit({ limit: true, cursor: true })
   .extend({
     format: z.enum(EXPORT_FORMATS).default("ndjson"),
-    reason: z.string().max(500).optional().describe("why the export is made; recorded in the DATA_EXPORTED event"),
+    reason: eventText(500).optional().describe("why the export is made; recorded in the DATA_EXPORTED event"),
   })
   .meta({ id: "ExportQuery" });
 

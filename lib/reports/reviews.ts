@@ -4,6 +4,7 @@ import { ApiError } from "@/lib/api/errors";
 import { appendEvents } from "@/lib/events/ingest";
 import { ensurePartitions } from "@/lib/events/partitions";
 import { toDraft } from "@/lib/events/record";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Reviews of settings and permission changes: a member allowed to review marks a change
@@ -39,7 +40,7 @@ export async function reviewEvent(
 ): Promise<EventReview> {
   const note = input.note?.trim() || null;
   if (note && note.length > MAX_NOTE) throw new ApiError("invalid_request", `the note must be at most ${MAX_NOTE} characters`, [{ path: "note", message: `must be at most ${MAX_NOTE} characters` }]);
-  if (!/^[0-9a-f-]{36}$/i.test(input.eventId)) throw new ApiError("not_found", "event not found");
+  if (!isUuid(input.eventId)) throw new ApiError("not_found", "event not found");
 
   const reviewer = await pool().query<{ id: string; email: string; name: string; key: string; permissions: string[] | null }>(
     `select u.id, u.email, u.name, r.key, r.permissions from memberships m join users u on u.id = m.user_id join roles r on r.id = m.role_id

@@ -7,6 +7,7 @@ import { formatBytes } from "@/lib/reports/format";
 import { startOfDayIn, type ReportPeriod } from "@/lib/reports/period";
 import { securityReport, type SecurityReport } from "@/lib/reports/security";
 import { verifyAndCheckpoint } from "@/lib/reports/download";
+import { isUuid } from "@/lib/uuid";
 
 /**
  * Scheduled reports: the "periodic audit: monthly full review". On the first run of a
@@ -158,22 +159,31 @@ export const retryDelayMs = (attempts: number) => 10 * 60_000 * 2 ** Math.max(0,
  */
 export async function retryReportEmails(opts: { now?: Date; orgIds?: string[]; limit?: number; send?: SendMail } = {}): Promise<MonthlyRunResult[]> {
   const now = opts.now ?? new Date();
-  const { rows } = await pool().query<{ id: string; org_id: string; slug: string; name: string; timezone: string; period_from: Date; recipients: string[]; content: Buffer; email_attempts: number; email_attempted_at: Date | null }>(
-    `select r.id, r.org_id, o.slug, o.name, o.timezone, r.period_from, r.recipients, r.content, r.email_attempts, r.email_attempted_at
+  const limit = opts.limit ?? REPORTS_PER_RUN;
+  // Due rows only (backoff passed), oldest attempt first; the PDF is read per row. A report
+  // that never had a try recorded predates retries and is left alone.
+  const { rows } = await pool().query<{ id: string; org_id: string; slug: string; name: string; timezone: string; period_from: Date; recipients: string[]; email_attempts: number }>(
+    `select r.id, r.org_id, o.slug, o.name, o.timezone, r.period_from, r.recipients, r.email_attempts
        from report_runs r join organizations o on o.id = r.org_id
-      where r.emailed_at is null and r.email_error is not null and cardinality(r.recipients) > 0 and r.email_attempts < $1
-        and ($2::uuid[] is null or r.org_id = any($2::uuid[]))
-      order by r.email_attempted_at nulls first limit 100`,
-    [EMAIL_ATTEMPTS, opts.orgIds ?? null],
+      where r.emailed_at is null and r.email_error is not null and cardinality(r.recipients) > 0
+        and r.email_attempts between 1 and $1 - 1
+        and r.email_attempted_at <= $2::timestamptz - make_interval(secs => $3 * power(2, r.email_attempts - 1))
+        and ($4::uuid[] is null or r.org_id = any($4::uuid[]))
+      order by r.email_attempted_at limit $5`,
+    [EMAIL_ATTEMPTS, now, retryDelayMs(1) / 1000, opts.orgIds ?? null, limit],
   );
   const results: MonthlyRunResult[] = [];
   for (const r of rows) {
-    if (results.length >= (opts.limit ?? REPORTS_PER_RUN)) break;
-    if (r.email_attempted_at && now.getTime() - r.email_attempted_at.getTime() < retryDelayMs(r.email_attempts)) continue;
     const recipients = await eligibleRecipients(r.org_id, r.recipients);
-    if (recipients.length === 0) continue;
+    if (recipients.length === 0) {
+      // Nobody on the list may receive reports any more: that is final, not a reason to retry.
+      await pool().query("update report_runs set email_attempts = $2, email_error = $3, email_attempted_at = now() where id = $1",
+        [r.id, EMAIL_ATTEMPTS, "no recipient may receive reports any more"]);
+      continue;
+    }
+    const { rows: [content] } = await pool().query<{ content: Buffer }>("select content from report_runs where id = $1", [r.id]);
     const label = new Intl.DateTimeFormat("en-US", { timeZone: r.timezone, month: "long", year: "numeric" }).format(new Date(r.period_from.getTime() + 86_400_000));
-    const sent = await emailReport(opts.send ?? smtpMail, { id: r.id, org: r, period: { from: r.period_from, label }, pdf: r.content, recipients });
+    const sent = await emailReport(opts.send ?? smtpMail, { id: r.id, org: r, period: { from: r.period_from, label }, pdf: content!.content, recipients });
     results.push({ orgId: r.org_id, runId: r.id, ...sent });
   }
   return results;
@@ -216,7 +226,7 @@ export async function listReportRuns(orgId: string, limit = 24): Promise<ReportR
 
 /** One kept report of the org with its file; undefined for another org's id, like a missing one. */
 export async function getReportRun(orgId: string, id: string): Promise<(ReportRunSummary & { content: Buffer }) | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const { rows } = await pool().query<RunRow & { content: Buffer }>(
     `select ${RUN_COLUMNS}, content from report_runs where org_id = $1 and id = $2`, [orgId, id],
   );

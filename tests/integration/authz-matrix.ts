@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import type { Permission } from "@/lib/auth/permissions";
 import type { ApiScope } from "@/lib/auth/scopes";
 import { ensureBuiltInRoles } from "@/lib/orgs/create-org";
+import { getReportSchedule } from "@/lib/reports/schedule";
+import { pool } from "@/lib/db/pool";
 import type { TestUser } from "@/tests/integration/console-fixtures";
 import { enableMfa, pendingMfa, type World } from "@/tests/integration/authz-world";
 
@@ -197,8 +199,16 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
     probe: state(async ({ w }) => ({ eventId: await w.settingsChange(), compliant: "yes", note: "checked" })),
   },
   "action app/(console)/reports/actions.ts#setMonthlyRecipients": {
-    // The caller themself, who may download reports: a change each time, so it is audited.
-    need: member("reports:download"), probe: state(({ p }) => ({ recipients: p.user ? [p.user.email] : [] })),
+    // The owner (who may download reports) of the org the caller acts in, on or off the list:
+    // a change each time, so it is audited.
+    need: member("settings:manage"),
+    probe: state(async ({ w, p }) => {
+      // The org the caller acts in: their own (another org's member is kept to theirs).
+      const orgId = p.user ? (await pool().query<{ org_id: string }>("select org_id from memberships where user_id = $1", [p.user.id])).rows[0]!.org_id : w.orgId;
+      const schedule = await getReportSchedule(orgId);
+      const someone = schedule.eligible[0]!;
+      return { recipients: schedule.recipients.includes(someone) ? [] : [someone] };
+    }),
   },
   "action app/(console)/alerts/actions.ts#changeAlertStatus": {
     need: member("alerts:manage"), foreign: true,

@@ -67,13 +67,19 @@ describe("filter parameters inlined into COPY", () => {
   it("select the same rows as bind parameters, for hostile values too", async () => {
     const { org, apiKey } = await newOrg();
     const hostile = ["o'brien@x.com", "a\\'; drop table audit_events; --@x.com", "back\\slash@x.com", "quote\"d@x.com", "unicode-é☃@x.com"];
-    const res = await call(POST, { key: apiKey.key, body: { events: hostile.map((email) => ({ action: "LOGIN_SUCCESS", actor: { type: "user", email } })) } });
+    const res = await call(POST, { key: apiKey.key, body: { events: hostile.map((email) => ({ action: "LOGIN_SUCCESS", actor: { type: "user", email }, context: { ip: "203.0.113.9" } })) } });
     expect(res.status).toBe(201);
     for (const email of hostile) {
       const byActor = parseQuery(`actor:"${email.replace(/"/g, '\\"')}"`);
       // Arrays too: two categories and two statuses, as the search form sends them.
       const byText: EventFilter = { ...parseQuery(`text:"${email.slice(0, 6).replace(/"/g, '\\"')}" -action:LOGIN_FAILED`), category: ["authentication", "data"], status: ["success", "pending"] };
-      for (const filter of [byActor, byText]) {
+      // The other kinds of parameter: an address and a CIDR range, a date range, an action prefix.
+      const byRest: EventFilter = {
+        ...parseQuery(`ip:203.0.113.0/24 action:LOGIN_* created:>=2020-01-01`),
+        to: new Date(Date.now() + 60_000),
+        not: { ...parseQuery("").not, ip: ["198.51.100.7"] },
+      };
+      for (const filter of [byActor, byText, byRest]) {
         const where = filterToSql(org.id, filter);
         expect(where.params.length).toBeGreaterThan(1);
         const bound = await pool().query(`select id from audit_events where ${where.sql} order by seq`, where.params);

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/v1/events/route";
-import { exportStream } from "@/lib/events/export";
+import { seedEvents } from "@/lib/seed/generate";
+import { ExportsBusyError, exportStream, maxConcurrentExports } from "@/lib/events/export";
 import { emptyFilter } from "@/lib/events/filter";
 import { parseQuery } from "@/lib/events/query-language";
 import { getExportRun, startExportRun } from "@/lib/events/export-runs";
@@ -71,5 +72,26 @@ describe("export progress", () => {
     expect(await getExportRun(other.orgId, other.user.id, id)).toBeNull();
     expect(await startExportRun({ ...run, userId: colleague.id }, emptyFilter())).toBeNull();
     expect(await getExportRun(orgId, colleague.id, id)).toBeNull();
+  });
+
+  it("runs at most a quarter of the pool's connections as exports at once; the next is told to retry", async () => {
+    // Enough events that an export isn't over after the first read a stream makes by itself.
+    const { org } = await newOrg();
+    await seedEvents(org.id, { count: 3000, seed: 3 });
+    const max = maxConcurrentExports();
+    const done: boolean[] = [];
+    const open = Array.from({ length: max }, () => exportStream(org.id, emptyFilter(), "ndjson", async (_n, completed) => {
+      done.push(completed);
+    }));
+    expect(() => exportStream(org.id, emptyFilter(), "ndjson", async () => {})).toThrow(ExportsBusyError);
+    await open[0]!.cancel();
+    expect(done).toEqual([false]);
+    // A slot is free again; read this one to its end.
+    const again = exportStream(org.id, emptyFilter(), "csv", async (_n, completed) => {
+      done.push(completed);
+    });
+    for await (const chunk of again as unknown as AsyncIterable<Uint8Array>) expect(chunk.byteLength).toBeGreaterThan(0);
+    expect(done).toEqual([false, true]);
+    for (const s of open.slice(1)) await s.cancel();
   });
 });

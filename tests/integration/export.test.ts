@@ -290,6 +290,12 @@ describe("GET /api/v1/exports refuses", () => {
     expect(badIp.status).toBe(400);
     expect(badIp.json.error.details[0].path).toBe("ip");
     expect((await exportText("limit=5")).status).toBe(400);
+    // A reason the trail can't hold is refused before any byte goes out, and nothing is recorded.
+    const before = (await exportEvents()).length;
+    const nul = await exportText("reason=ok%00then");
+    expect(nul.status).toBe(400);
+    expect(nul.json.error.details[0]).toMatchObject({ path: "reason", message: "must not contain NUL characters" });
+    expect((await exportEvents()).length).toBe(before);
   });
 
   it("another org's events: an export holds only the caller's", async () => {

@@ -25,6 +25,13 @@ async function manager(): Promise<{ session: ConsoleSession; by: ActionActor }> 
 
 const uuid = z.string().uuid();
 
+/** A form field, or back to the alerts page saying what was wrong (a crafted post gets a clear answer, not an error). */
+function valid<T>(schema: z.ZodType<T>, value: unknown, problem: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) redirect("/alerts?error=" + encodeURIComponent(problem));
+  return r.data;
+}
+
 async function run(back: string, fn: () => Promise<unknown>): Promise<never> {
   try {
     await fn();
@@ -38,22 +45,22 @@ async function run(back: string, fn: () => Promise<unknown>): Promise<never> {
 
 export async function changeAlertStatus(form: FormData): Promise<void> {
   const { session, by } = await manager();
-  const id = uuid.parse(form.get("alertId"));
-  const status = z.enum(ALERT_STATUSES).parse(form.get("status"));
+  const id = valid(uuid, form.get("alertId"), "That alert doesn't exist.");
+  const status = valid(z.enum(ALERT_STATUSES), form.get("status"), "Choose a status.");
   const note = String(form.get("note") ?? "").trim().slice(0, 2000) || undefined;
   await run(`/alerts/${id}`, () => setAlertStatus(session.org.id, id, status, by, note));
 }
 
 export async function blockAlertSubject(form: FormData): Promise<void> {
   const { session, by } = await manager();
-  const id = uuid.parse(form.get("alertId"));
-  const what = z.enum(["ip", "actor"]).parse(form.get("what"));
+  const id = valid(uuid, form.get("alertId"), "That alert doesn't exist.");
+  const what = valid(z.enum(["ip", "actor"]), form.get("what"), "Choose what to block.");
   await run(`/alerts/${id}`, () => blockFromAlert(session.org.id, id, what, by));
 }
 
 export async function openAlertIncident(form: FormData): Promise<void> {
   const { session, by } = await manager();
-  const id = uuid.parse(form.get("alertId"));
+  const id = valid(uuid, form.get("alertId"), "That alert doesn't exist.");
   const assignee = String(form.get("assignee") ?? "").trim().slice(0, 320) || null;
   let incidentId: string;
   try {
@@ -68,8 +75,8 @@ export async function openAlertIncident(form: FormData): Promise<void> {
 
 export async function workIncident(form: FormData): Promise<void> {
   const { session, by } = await manager();
-  const id = uuid.parse(form.get("incidentId"));
-  const status = z.enum(INCIDENT_STATUSES).optional().parse(form.get("status") || undefined);
+  const id = valid(uuid, form.get("incidentId"), "That incident doesn't exist.");
+  const status = valid(z.enum(INCIDENT_STATUSES).optional(), form.get("status") || undefined, "Choose a status.");
   const assigneeRaw = form.get("assignee");
   const assignee = assigneeRaw === null ? undefined : String(assigneeRaw).trim().slice(0, 320) || null;
   const note = String(form.get("note") ?? "").trim().slice(0, 5000) || undefined;

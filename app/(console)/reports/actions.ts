@@ -29,8 +29,11 @@ export const reviewChange = consoleAction({ input: reviewInput }, async (session
   return { ok: true, message: input.compliant === "yes" ? "Marked compliant." : "Marked not compliant." };
 });
 
-/** Chooses who receives the monthly report by email (members who may download reports). */
-export const setMonthlyRecipients = consoleAction({ permission: "reports:download", input: z.object({ recipients: formList }) }, async (session, input) => {
+/**
+ * Chooses who receives the monthly report by email, among members who may download reports.
+ * Where reports go is an org setting: it needs settings:manage, so a reader can't redirect them.
+ */
+export const setMonthlyRecipients = consoleAction({ permission: "settings:manage", input: z.object({ recipients: formList }) }, async (session, input) => {
   const { recipients } = await setReportRecipients(session.org.id, session.actor, input.recipients);
   revalidatePath("/reports");
   return {

@@ -163,7 +163,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
           ])}
           testId="report-runs"
         />
-        <div className="border-t border-slate-200 px-5 py-4 dark:border-slate-800">
+        {can(session, "settings:manage") ? <div className="border-t border-slate-200 px-5 py-4 dark:border-slate-800">
           <ActionForm action={setMonthlyRecipients} submitLabel="Save recipients" submitVariant="secondary" testId="report-recipients">
             <FormCheckboxes
               name="recipients"
@@ -175,7 +175,11 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
             />
             <p className="text-xs text-slate-500">Members whose role may download reports. A failed email is retried with backoff, up to 5 tries.</p>
           </ActionForm>
-        </div>
+        </div> : (
+          <p className="border-t border-slate-200 px-5 py-3 text-xs text-slate-500 dark:border-slate-800" data-testid="report-recipients-readonly">
+            Emailed each month to {schedule.recipients.length ? schedule.recipients.join(", ") : "no one"}; an administrator chooses who.
+          </p>
+        )}
       </Card>
     </>
   );

@@ -11,6 +11,7 @@ import { getAlert } from "@/lib/alerts/store";
 import { listDeliveries } from "@/lib/alerts/channels";
 import { pool } from "@/lib/db/pool";
 import { blockAlertSubject, changeAlertStatus, openAlertIncident } from "../actions";
+import { isUuid } from "@/lib/uuid";
 
 export const dynamic = "force-dynamic";
 
@@ -24,7 +25,7 @@ export default async function AlertPage({ params, searchParams }: { params: Prom
   if (!session.permissions.includes("alerts:manage")) return <NoAccess what="alerts" />;
   const { id } = await params;
   const error = (await searchParams).error;
-  if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
+  if (!isUuid(id)) notFound();
   const alert = await getAlert(session.org.id, id);
   if (!alert) notFound();
   const [events, incident, deliveries] = await Promise.all([

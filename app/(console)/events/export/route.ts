@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
-import { CSV_COLUMNS, EXPORT_FORMATS, exportStream } from "@/lib/events/export";
+import { CSV_COLUMNS, EXPORT_FORMATS, ExportsBusyError, exportStream } from "@/lib/events/export";
 import { startExportRun } from "@/lib/events/export-runs";
 import { FilterError } from "@/lib/events/filter";
 import { formatQuery } from "@/lib/events/query-language";
 import { parseSearchQuery, queryToFilter } from "@/lib/events/search-params";
 import { recordEvent } from "@/lib/events/ingest";
+import { toDraft } from "@/lib/events/record";
+import { text as eventText } from "@/lib/events/schema";
 import { normalizeParams } from "@/lib/console/search-page";
 
 export const runtime = "nodejs";
@@ -13,9 +15,7 @@ export const dynamic = "force-dynamic";
 
 const exportRequest = z.object({
   format: z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(", ")}` }),
-  reason: z.string({ error: "reason is required: say why these events are exported" }).trim()
-    .min(3, "reason is required: say why these events are exported (at least 3 characters)")
-    .max(500, "reason is at most 500 characters"),
+  reason: eventText(500).trim().min(3, "reason is required: say why these events are exported (at least 3 characters)"),
   export_id: z.uuid("export_id must be a UUID").optional(),
 });
 
@@ -31,7 +31,8 @@ export async function GET(req: Request): Promise<Response> {
   const url = new URL(req.url);
   const parsed = exportRequest.safeParse({
     format: url.searchParams.get("format") ?? "csv",
-    reason: url.searchParams.get("reason") ?? undefined,
+    // A missing reason reads as an empty one, so the message says what is needed.
+    reason: url.searchParams.get("reason") ?? "",
     export_id: url.searchParams.get("export_id") || undefined,
   });
   if (!parsed.success) return new Response(parsed.error.issues.map((i) => i.message).join("; "), { status: 400 });
@@ -47,22 +48,36 @@ export async function GET(req: Request): Promise<Response> {
     throw err;
   }
   const { actor } = session;
+  const record = (records: number, completed: boolean) => ({
+    action: "DATA_EXPORTED",
+    status: completed ? "success" : "failed",
+    actor: { type: "user", id: actor.userId, email: actor.email, name: actor.name },
+    targets: [{ type: "audit_log", id: session.org.id, name: "Audit events" }],
+    context: { ...(actor.ip ? { ip: actor.ip } : {}), ...(actor.userAgent ? { user_agent: actor.userAgent.slice(0, 1024) } : {}) },
+    reason,
+    metadata: { type: `Audit events ${format.toUpperCase()}`, records, fields: [...CSV_COLUMNS], filter: formatQuery(filter), format },
+  });
+  // The export's record is written when it ends: make sure now that it can be, before any byte goes out.
+  const check = toDraft(record(0, true), "console");
+  if (!check.ok) return new Response(`This export can't be recorded: ${check.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, { status: 400 });
+  // Exports start from the search page: a link from another site must not make one in someone's name.
+  const site = req.headers.get("sec-fetch-site");
+  if (site && site !== "same-origin") return new Response("Start exports from the search page.", { status: 403 });
   const progress = exportId
     ? await startExportRun({ id: exportId, orgId: session.org.id, userId: actor.userId, format, filter: formatQuery(filter), reason }, filter)
     : null;
   if (exportId && !progress) return new Response("export_id is already used; start a new export.", { status: 409 });
-  const stream = exportStream(session.org.id, filter, format, async (records, completed) => {
-    await recordEvent(session.org.id, {
-      action: "DATA_EXPORTED",
-      status: completed ? "success" : "failed",
-      actor: { type: "user", id: actor.userId, email: actor.email, name: actor.name },
-      targets: [{ type: "audit_log", id: session.org.id, name: "Audit events" }],
-      context: { ...(actor.ip ? { ip: actor.ip } : {}), ...(actor.userAgent ? { user_agent: actor.userAgent.slice(0, 1024) } : {}) },
-      reason,
-      metadata: { type: `Audit events ${format.toUpperCase()}`, records, fields: [...CSV_COLUMNS], filter: formatQuery(filter), format },
-    }, "console");
-    await progress?.finish(records, completed);
-  }, progress ? (records) => progress.advance(records) : undefined);
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    stream = exportStream(session.org.id, filter, format, async (records, completed) => {
+      await recordEvent(session.org.id, record(records, completed), "console");
+      await progress?.finish(records, completed);
+    }, progress ? (records) => progress.advance(records) : undefined);
+  } catch (err) {
+    if (!(err instanceof ExportsBusyError)) throw err;
+    await progress?.finish(0, false);
+    return new Response("Too many exports are running right now; try again in a minute.", { status: 503, headers: { "Retry-After": "30" } });
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return new Response(stream, {
     headers: {
