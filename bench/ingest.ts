@@ -87,18 +87,22 @@ async function copyRound(bodies: unknown[]): Promise<number> {
   }
 }
 
+/** Orgs made by a run get slugs of their own, so runs can share a kept database (BENCH_DATA_DIR). */
+const RUN = Date.now().toString(36);
+const uniqueSlug = (name: string) => `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${RUN}`;
+
 async function main(): Promise<void> {
   const bench = await benchDatabase();
   try {
     const to = new Date();
     const from = new Date(to.getTime() - 30 * 24 * 3600_000);
-    const warmOrg = await createOrganization({ name: "Warm" });
+    const warmOrg = await createOrganization({ name: "Warm", slug: uniqueSlug("Warm") });
     console.error(`warming the table with ${WARM} events…`);
     await seedEvents(warmOrg.org.id, { count: WARM, from: new Date(to.getTime() - 395 * 24 * 3600_000), to, seed: 7 });
     const bodies = [...generateDrafts({ count: N, from, to, seed: 42 })];
     await ensurePartitions(pool(), bodies.map((b) => b.occurred_at));
-    const httpOrgs = await Promise.all(Array.from({ length: ROUNDS }, (_, i) => createOrganization({ name: `HTTP ${i + 1}` })));
-    const singleOrg = await createOrganization({ name: "Singles" });
+    const httpOrgs = await Promise.all(Array.from({ length: ROUNDS }, (_, i) => createOrganization({ name: `HTTP ${i + 1}`, slug: uniqueSlug(`HTTP ${i + 1}`) })));
+    const singleOrg = await createOrganization({ name: "Singles", slug: uniqueSlug("Singles") });
     // The app is built and started first, so no build competes with a measurement.
     const app = await startApp(bench.url, PORT);
     try {

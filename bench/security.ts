@@ -36,7 +36,8 @@ const PARAMS: Record<string, string> = {
   status: "failed",
   ip: "198.51.100.0/24",
   text: "contact",
-  q: "action:LOGIN_* -status:success",
+  // No "*" anywhere: sqlmap reads it as an injection marker and then tests only that spot.
+  q: "action:LOGIN_FAILED -status:success",
   period: "30d",
   from: "2026-01-01T00:00:00Z",
   to: "2030-01-01T00:00:00Z",
@@ -55,7 +56,7 @@ function ensureSqlmap(): string {
 
 async function main(): Promise<void> {
   const sqlmap = ensureSqlmap();
-  const version = spawnSync(sqlmap, ["--version"], { encoding: "utf8" }).stdout.trim();
+  const version = spawnSync(sqlmap, ["--version"], { encoding: "utf8" }).stdout.trim().split("\n")[0]!;
   const bench = await benchDatabase();
   try {
     const org = await createOrganization({ name: "Probe target" });
