@@ -67,7 +67,7 @@ export async function heavyTenant(events: number): Promise<Tenant> {
   );
   const found = rows[0];
   if (found && found.n >= events) {
-    const key = await createApiKey(found.id, { name: `bench ${new Date().toISOString()}` });
+    const key = await createApiKey(found.id, { name: `bench ${new Date().toISOString()}`, createdBy: { label: "benchmark harness" } });
     return { orgId: found.id, slug: found.slug, key: key.key, events: found.n, seedSeconds: null };
   }
   if (found) throw new Error(`heavy-tenant holds ${found.n} events, fewer than ${events}: use another BENCH_DATA_DIR`);

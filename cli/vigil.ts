@@ -10,6 +10,7 @@
  *   vigil db url|start|stop      the embedded database
  *   vigil migrate
  */
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { env, EnvError } from "@/lib/env";
@@ -21,6 +22,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
 import { verifyFile } from "@/lib/integrity/verify-file";
+import { InputFileError, resolveInputFile } from "@/lib/integrity/input-file";
 import { takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { seedEvents } from "@/lib/seed/generate";
 import { restoreSegment } from "@/lib/retention/restore";
@@ -93,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === "verify") {
     if (!sub) throw new UsageError("verify needs a FILE");
-    const file = path.resolve(process.env.VIGIL_CALLER_CWD ?? process.cwd(), sub);
+    const file = resolveInputFile(sub, process.env.VIGIL_CALLER_CWD ?? process.cwd());
     const result = await verifyFile(file);
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else {
@@ -107,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === "restore") {
     if (!sub) throw new UsageError("restore needs a FILE (a segment .ndjson.gz or an NDJSON export)");
-    const file = path.resolve(process.env.VIGIL_CALLER_CWD ?? process.cwd(), sub);
+    const file = resolveInputFile(sub, process.env.VIGIL_CALLER_CWD ?? process.cwd());
     return withDatabase(async () => {
       const result = await restoreSegment(file);
       if (values.json) console.log(JSON.stringify(result, null, 2));
@@ -145,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     const scopes = parseScopes(values.scopes);
     return withDatabase(async () => {
       const org = await orgOf(values.org);
-      const key = await createApiKey(org.id, { name: values.name ?? "CLI key", scopes });
+      const key = await createApiKey(org.id, { name: values.name ?? "CLI key", scopes, createdBy: { label: `command line (${os.userInfo().username})` } });
       if (values.json) console.log(JSON.stringify({ api_key: key.key }));
       else console.log(`API key for ${org.slug} (shown once, scopes ${key.scopes.join(",")}): ${key.key}`);
       return 0;
@@ -237,6 +239,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
+    // A file that can't be read: one line, and the exit code of a failed verification.
+    if (err instanceof InputFileError) {
+      console.error(`vigil: ${err.message}`);
+      process.exit(2);
+    }
     if (err instanceof UsageError) {
       console.error(`vigil: ${err.message}\n\n${USAGE}`);
       process.exit(64);

@@ -4,7 +4,6 @@
  * database with none, builds the app when the build is missing or older than the sources,
  * and serves it (scripts/serve.mjs: `next start` that records the socket's client address).
  */
-import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { env, EnvError } from "@/lib/env";
@@ -13,35 +12,18 @@ import { EmbeddedDatabaseError } from "@/lib/db/embedded";
 import { closePool, pool } from "@/lib/db/pool";
 import { createOrganization } from "@/lib/orgs/create-org";
 import { seedDemo } from "@/lib/seed/demo";
+import { announcement, credentialsFile, keepCredentials, reminder, type DemoCredentials } from "@/lib/seed/demo-credentials";
 import { needsBuild } from "./build-state";
 
 const dev = process.argv.includes("--dev");
 const log = (line: string) => console.log(`[vigil] ${line}`);
 
-interface DemoCredentials {
-  org: string;
-  email: string;
-  password: string;
-  apiKey: string;
-  people: Array<{ email: string; role: string }>;
-}
-
-function printCredentials(c: DemoCredentials, port: number): void {
-  log("");
-  log(`Demo organization '${c.org}' is ready.`);
-  log(`  Sign in:  http://localhost:${port}  as ${c.email} / ${c.password}`);
-  log(`  People:   ${c.people.map((p) => `${p.email} (${p.role})`).join(", ")} — same password`);
-  log(`  API key:  ${c.apiKey}`);
-  log(`  Try:      curl -H "Authorization: Bearer ${c.apiKey}" http://localhost:${port}/api/v1/events?limit=5`);
-  log("");
-}
-
 async function seedIfEmpty(dataDir: string, port: number): Promise<void> {
   const e = env();
-  const credentialsFile = path.join(dataDir, "demo-credentials.json");
   const { rows } = await pool().query<{ n: number }>("select count(*)::int as n from organizations");
   if (rows[0]!.n > 0) {
-    if (fs.existsSync(credentialsFile)) printCredentials(JSON.parse(fs.readFileSync(credentialsFile, "utf8")) as DemoCredentials, port);
+    const where = reminder(dataDir);
+    if (where) log(where);
     return;
   }
   if (e.VIGIL_BOOTSTRAP_ORG) {
@@ -68,8 +50,12 @@ async function seedIfEmpty(dataDir: string, port: number): Promise<void> {
     people: demo.users,
   };
   log(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-  if (dataDir) fs.writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
-  printCredentials(credentials, port);
+  for (const line of announcement(credentials, port, dataDir)) log(line);
+  try {
+    keepCredentials(dataDir, credentials);
+  } catch (err) {
+    log(`Could not keep them in ${credentialsFile(dataDir)} (${err instanceof Error ? err.message : String(err)}): note them now.`);
+  }
 }
 
 let started: Awaited<ReturnType<typeof connectDatabase>> | undefined;

@@ -30,14 +30,25 @@ export interface CreatedApiKey {
   scopes: ApiScope[];
 }
 
-export async function createApiKey(orgId: string, opts: { name: string; scopes?: ApiScope[]; key?: string }): Promise<CreatedApiKey> {
+/** Who made a key: a console user, or the tool that made it (shown on the keys page). */
+export interface KeyCreator {
+  label: string;
+  userId?: string;
+}
+
+/** "Name <email>", the label a console user's keys carry. */
+export function personCreator(person: { userId: string; name: string; email: string }): KeyCreator {
+  return { label: `${person.name} <${person.email}>`, userId: person.userId };
+}
+
+export async function createApiKey(orgId: string, opts: { name: string; createdBy: KeyCreator; scopes?: ApiScope[]; key?: string }): Promise<CreatedApiKey> {
   const key = opts.key ?? generateApiKey();
   const scopes = opts.scopes ?? [...API_SCOPES];
   const id = uuidv7();
   const prefix = key.slice(0, 12);
   await pool().query(
-    "insert into api_keys (id, org_id, name, prefix, key_hash, scopes) values ($1, $2, $3, $4, $5, $6)",
-    [id, orgId, opts.name, prefix, hashApiKey(key), scopes],
+    "insert into api_keys (id, org_id, name, prefix, key_hash, scopes, created_by, created_by_user_id) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    [id, orgId, opts.name, prefix, hashApiKey(key), scopes, opts.createdBy.label, opts.createdBy.userId ?? null],
   );
   return { id, key, prefix, scopes };
 }

@@ -1,6 +1,6 @@
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { generateApiKey, hashApiKey } from "@/lib/auth/api-keys";
+import { generateApiKey, hashApiKey, personCreator } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
 import { ConsoleError } from "@/lib/auth/console-error";
@@ -40,17 +40,19 @@ export interface ApiKeyRow {
   prefix: string;
   scopes: string[];
   createdAt: string;
+  /** Who made it; null for keys made before creators were recorded. */
+  createdBy: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
 
 export async function listApiKeys(orgId: string): Promise<ApiKeyRow[]> {
-  const { rows } = await pool().query<{ id: string; name: string; prefix: string; scopes: string[] | null; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }>(
-    "select id, name, prefix, scopes, created_at, last_used_at, revoked_at from api_keys where org_id = $1 order by revoked_at is not null, created_at desc",
+  const { rows } = await pool().query<{ id: string; name: string; prefix: string; scopes: string[] | null; created_at: Date; created_by: string | null; last_used_at: Date | null; revoked_at: Date | null }>(
+    "select id, name, prefix, scopes, created_at, created_by, last_used_at, revoked_at from api_keys where org_id = $1 order by revoked_at is not null, created_at desc",
     [orgId],
   );
   return rows.map((r) => ({
-    id: r.id, name: r.name, prefix: r.prefix, scopes: r.scopes ?? [], createdAt: r.created_at.toISOString(),
+    id: r.id, name: r.name, prefix: r.prefix, scopes: r.scopes ?? [], createdAt: r.created_at.toISOString(), createdBy: r.created_by,
     lastUsedAt: r.last_used_at?.toISOString() ?? null, revokedAt: r.revoked_at?.toISOString() ?? null,
   }));
 }
@@ -65,10 +67,11 @@ export async function createConsoleApiKey(orgId: string, actor: Actor & { audit:
   const key = generateApiKey();
   const id = uuidv7();
   const name = input.name.trim();
+  const creator = personCreator(actor.audit);
   return withAudit(orgId, actor.audit, async (client) => {
     await client.query(
-      "insert into api_keys (id, org_id, name, prefix, key_hash, scopes) values ($1, $2, $3, $4, $5, $6)",
-      [id, orgId, name, key.slice(0, 12), hashApiKey(key), scopes],
+      "insert into api_keys (id, org_id, name, prefix, key_hash, scopes, created_by, created_by_user_id) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+      [id, orgId, name, key.slice(0, 12), hashApiKey(key), scopes, creator.label, creator.userId],
     );
     return {
       result: { id, key },

@@ -1,12 +1,11 @@
-import fs from "node:fs";
-import readline from "node:readline";
-import zlib from "node:zlib";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import type { AuditEvent } from "@/lib/events/types";
+import { fileLines } from "@/lib/integrity/input-file";
 
 /**
  * Verifies an NDJSON export or a gzip archive segment with no database: each line's
  * content hash is recomputed, each hash re-linked, and consecutive seqs must chain.
+ * A file that can't be read throws InputFileError.
  */
 
 export interface FileVerification {
@@ -23,13 +22,10 @@ export interface FileVerification {
 }
 
 export async function verifyFile(file: string): Promise<FileVerification> {
-  const raw = fs.createReadStream(file);
-  const input = file.endsWith(".gz") ? raw.pipe(zlib.createGunzip()) : raw;
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const verifiers = new Map<string, ChainVerifier>();
   const problems: string[] = [];
   let lineNo = 0;
-  for await (const line of lines) {
+  for await (const line of fileLines(file)) {
     lineNo++;
     if (!line.trim()) continue;
     let event: AuditEvent;

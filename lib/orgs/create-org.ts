@@ -61,7 +61,7 @@ export async function createOrganization(opts: {
       ]);
     }
   });
-  const apiKey = await createApiKey(id, { name: "Default key", key: opts.apiKey, scopes: opts.apiKeyScopes });
+  const apiKey = await createApiKey(id, { name: "Default key", key: opts.apiKey, scopes: opts.apiKeyScopes, createdBy: { label: "organization setup" } });
   return { org: { id, slug, name: opts.name }, apiKey };
 }
 

@@ -1,10 +1,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import readline from "node:readline";
-import zlib from "node:zlib";
 import { pool } from "@/lib/db/pool";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import { verifyFile } from "@/lib/integrity/verify-file";
+import { fileLines } from "@/lib/integrity/input-file";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import type { AuditEvent } from "@/lib/events/types";
 
@@ -29,9 +28,7 @@ export interface RestoreResult {
 const INSERT_BATCH = 500;
 
 async function* readEvents(file: string): AsyncGenerator<AuditEvent> {
-  const raw = fs.createReadStream(file);
-  const input = file.endsWith(".gz") ? raw.pipe(zlib.createGunzip()) : raw;
-  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
+  for await (const line of fileLines(file)) {
     if (line.trim()) yield JSON.parse(line) as AuditEvent;
   }
 }

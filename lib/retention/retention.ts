@@ -8,6 +8,7 @@ import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { criticalSql, retentionPolicy } from "@/lib/retention/policy";
 import { activeHolds, notHeldSql } from "@/lib/retention/legal-holds";
 import { archiveThrough, archivedThrough, verifyStoredSegment, type OnSegmentRecorded, type Segment } from "@/lib/retention/segments";
+import { locationInStore } from "@/lib/retention/store";
 
 /**
  * The retention job. For each org: find the events past retention (hot or critical) that
@@ -59,7 +60,7 @@ function archiveReceipt(orgId: string, reason: "retention" | "backup"): OnSegmen
       targets: [{ type: "archive_segment", id: s.id }],
       metadata: {
         segment_id: s.id, kind: s.kind, from_seq: s.from_seq, to_seq: s.to_seq, count: s.count, first_hash: s.first_hash,
-        last_hash: s.last_hash, sha256: s.sha256, location: s.location,
+        last_hash: s.last_hash, sha256: s.sha256, location: locationInStore(s.location),
       },
     })]);
   };

@@ -67,6 +67,15 @@ export class S3Store implements ArchiveStore {
   }
 }
 
+/**
+ * A segment's location as its org sees it: the key inside the store (`<org id>/<from>-<to>.ndjson.gz`),
+ * never the server's folder or the bucket and prefix (docs/security.md, finding 11). Keys are
+ * always `<org id>/<file>` (segmentKey), so the last two parts of any location are its key.
+ */
+export function locationInStore(location: string): string {
+  return location.split("/").slice(-2).join("/");
+}
+
 let override: ArchiveStore | undefined;
 
 /** Tests (and operators' scripts) may point the store elsewhere. */

@@ -164,12 +164,12 @@ const keys: Record<string, string> = {};
 
 beforeAll(async () => {
   [A, M, B] = [await World.create(), await World.create({ requireMfa: true }), await World.create()];
-  for (const scope of API_SCOPES) keys[`key:${scope}`] = (await createApiKey(A.orgId, { name: `authz ${scope}`, scopes: [scope] })).key;
-  const revoked = await createApiKey(A.orgId, { name: "authz revoked" });
+  for (const scope of API_SCOPES) keys[`key:${scope}`] = (await createApiKey(A.orgId, { name: `authz ${scope}`, scopes: [scope], createdBy: { label: "authz" } })).key;
+  const revoked = await createApiKey(A.orgId, { name: "authz revoked", createdBy: { label: "authz" } });
   await pool().query("update api_keys set revoked_at = now() where id = $1", [revoked.id]);
   keys["key:revoked"] = revoked.key;
   keys["key:unknown"] = `vgl_${crypto.randomBytes(24).toString("base64url")}`;
-  keys["key:other-org"] = (await createApiKey(B.orgId, { name: "authz other org" })).key;
+  keys["key:other-org"] = (await createApiKey(B.orgId, { name: "authz other org", createdBy: { label: "authz" } })).key;
 }, 120_000);
 
 afterAll(() => fs.rmSync(archiveDir, { recursive: true, force: true }));

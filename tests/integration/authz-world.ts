@@ -117,7 +117,7 @@ export class World {
   }
 
   apiKey(): Promise<string> {
-    return this.fresh(async () => (await createApiKey(this.orgId, { name: `Probe ${rand()}`, scopes: ["events:read"] })).id);
+    return this.fresh(async () => (await createApiKey(this.orgId, { name: `Probe ${rand()}`, scopes: ["events:read"], createdBy: { label: "authz probe" } })).id);
   }
 
   blockEntry(): Promise<string> {

@@ -101,8 +101,15 @@ describe("retention job", () => {
     expect(api.status).toBe(200);
     expect(api.json.data).toEqual([{
       id: segment!.id, from_seq: 1, to_seq: 4, count: 4, first_hash: segment!.first_hash, last_hash: segment!.last_hash,
-      sha256: segment!.sha256, location: segment!.location, created_at: segment!.created_at,
+      sha256: segment!.sha256, location: `${org.id}/000000000001-000000000004.ndjson.gz`, created_at: segment!.created_at,
     }]);
+    // Finding 11: the API and the receipt in the trail name the key inside the store, never the server's folder.
+    expect(JSON.stringify(api.json)).not.toContain(dir);
+    expect(JSON.stringify(api.json)).not.toContain("file://");
+    const { rows: archived } = await pool().query<{ metadata: { location: string } }>(
+      "select metadata from audit_events where org_id = $1 and action = 'RETENTION_ARCHIVED'", [org.id],
+    );
+    expect(archived.map((r) => r.metadata.location)).toEqual([`${org.id}/000000000001-000000000004.ndjson.gz`]);
 
     // A second run has nothing to do; releasing the hold lets the held event go, from the same archive.
     expect(await runScheduledJob("retention", { orgIds: [org.id] })).toMatchObject({ summary: { archived_segments: 0, deleted: 0 } });

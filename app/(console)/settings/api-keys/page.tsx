@@ -42,6 +42,7 @@ export default async function ApiKeysPage() {
               <th scope="col" className="px-4 py-2 font-medium">Key</th>
               <th scope="col" className="px-4 py-2 font-medium">Scopes</th>
               <th scope="col" className="px-4 py-2 font-medium">Created</th>
+              <th scope="col" className="px-4 py-2 font-medium">Created by</th>
               <th scope="col" className="px-4 py-2 font-medium">Last used</th>
               <th scope="col" className="px-4 py-2"><span className="sr-only">Actions</span></th>
             </tr>
@@ -55,6 +56,7 @@ export default async function ApiKeysPage() {
                 </td>
                 <td className="px-4 py-2.5"><div className="flex flex-wrap gap-1">{k.scopes.map((s) => <Badge key={s}>{s}</Badge>)}</div></td>
                 <td className="px-4 py-2.5 tabular-nums">{when(k.createdAt)}</td>
+                <td className="px-4 py-2.5" data-testid="api-key-creator">{k.createdBy ?? <span className="text-slate-400">not recorded</span>}</td>
                 <td className="px-4 py-2.5 tabular-nums">{when(k.lastUsedAt)}</td>
                 <td className="px-4 py-2.5 text-right">
                   {k.revokedAt ? (
