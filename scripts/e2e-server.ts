@@ -20,7 +20,7 @@ process.env.DATABASE_URL = db.url;
 resetEnvCache();
 await prepareDatabase(db.url);
 const demo = await seedDemo({ password: process.env.E2E_PASSWORD ?? "vigil-e2e-password" });
-fs.writeFileSync(path.join(os.tmpdir(), `vigil-e2e-${port}.json`), JSON.stringify({ apiKey: demo.apiKey, password: demo.password, databaseUrl: db.url }));
+fs.writeFileSync(path.join(os.tmpdir(), `vigil-e2e-${port}.json`), JSON.stringify({ apiKey: demo.apiKey, password: demo.password, databaseUrl: db.url }), { mode: 0o600 });
 await closePool();
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: db.url, AUTH_SECRET: "e2e-auth-secret-0123456789abcdef", CRON_SECRET: "e2e-cron-secret-0123456789abcdef" };
