@@ -23,7 +23,16 @@ const envSchema = z.object({
   VIGIL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024),
   /** Ed25519 private key (PKCS#8 PEM) for checkpoints; when absent one is made and kept in the database. */
   VIGIL_SIGNING_KEY: z.string().optional(),
+  /** Connections of the write pool (ingest, jobs, sign-in, lookups); see lib/db/pool.ts. */
   DB_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** A read replica for search, exports, reports and verification; absent, they read DATABASE_URL (on their own pool). */
+  DATABASE_READ_URL: z.string().url().optional(),
+  /** Connections of the read pool: however many reads wait, ingest and health keep their own. */
+  DB_READ_POOL_MAX: z.coerce.number().int().positive().default(10),
+  /** The time limit of each statement on the read pool (search, reports, verification); past it the reader gets a 422. */
+  VIGIL_READ_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** How long an export may wait for its next rows from the database (the first included) before it is stopped. */
+  VIGIL_EXPORT_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** "1" when a proxy in front of Vigil sets X-Forwarded-For; otherwise the socket address is the client's (scripts/serve.mjs). */
   VIGIL_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
   /** The in-process scheduler of lib/jobs: "off" leaves scheduled work to the cron routes. */

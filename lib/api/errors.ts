@@ -1,5 +1,5 @@
 import { FilterError } from "@/lib/events/filter";
-import { isDatabaseUnavailable } from "@/lib/db/pool";
+import { QUERY_TOO_EXPENSIVE_MESSAGE, isDatabaseUnavailable, isStatementTimeout } from "@/lib/db/pool";
 import type { FieldError } from "@/lib/events/schema";
 
 /**
@@ -14,6 +14,7 @@ export type ErrorCode =
   | "not_found"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "query_too_expensive"
   | "rate_limited"
   | "unavailable"
   | "internal";
@@ -25,6 +26,9 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  // The request is well formed but asks more than one read may cost: the client's to narrow,
+  // not to retry as is (a 503 would invite the same request again).
+  query_too_expensive: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
@@ -51,6 +55,7 @@ export function errorResponse(err: unknown): Response {
   let e: ApiError;
   if (err instanceof ApiError) e = err;
   else if (err instanceof FilterError) e = invalid("invalid search: " + err.message, err.errors);
+  else if (isStatementTimeout(err)) e = new ApiError("query_too_expensive", QUERY_TOO_EXPENSIVE_MESSAGE);
   else if (isDatabaseUnavailable(err)) {
     e = new ApiError("unavailable", "the database is unavailable; retry shortly", undefined, { "Retry-After": "5" });
   } else {

@@ -60,7 +60,7 @@ const errorSchema = {
     error: {
       type: "object",
       properties: {
-        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "payload_too_large", "unsupported_media_type", "rate_limited", "unavailable", "internal"] },
+        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "payload_too_large", "unsupported_media_type", "query_too_expensive", "rate_limited", "unavailable", "internal"] },
         message: { type: "string" },
         details: {},
       },
@@ -111,7 +111,7 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: queryParameters(searchQuerySchema, hoisted),
         responses: {
           "200": { description: "A page", content: { "application/json": { schema: { type: "object", properties: { data: { type: "array", items: { $ref: "#/components/schemas/Event" } }, next_cursor: { type: "string", nullable: true } } } } } },
-          ...errors(400, 401, 403, 429, 503),
+          ...errors(400, 401, 403, 422, 429, 503),
         },
       },
     },
@@ -126,7 +126,7 @@ export function openApiDocument(): Record<string, unknown> {
       get: {
         summary: "Streamed export of a filter as NDJSON or CSV, recorded as DATA_EXPORTED",
         parameters: queryParameters(exportQuerySchema, hoisted),
-        responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 429, 503) },
+        responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 422, 429, 503) },
       },
     },
     "/api/v1/reports/security": {
@@ -136,7 +136,7 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: queryParameters(reportQuerySchema, hoisted),
         responses: {
           "200": { description: "The report", content: { "application/json": { schema: { type: "object" } }, "application/pdf": { schema: { type: "string", format: "binary" } } } },
-          ...errors(400, 401, 403, 429, 503),
+          ...errors(400, 401, 403, 422, 429, 503),
         },
       },
     },
@@ -147,12 +147,12 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: queryParameters(reportQuerySchema, hoisted),
         responses: {
           "200": { description: "The report", content: { "application/json": { schema: { type: "object" } }, "application/pdf": { schema: { type: "string", format: "binary" } } } },
-          ...errors(400, 401, 403, 429, 503),
+          ...errors(400, 401, 403, 422, 429, 503),
         },
       },
     },
     "/api/v1/chain/verify": {
-      get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 503) } },
+      get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 422, 503) } },
     },
     "/api/v1/chain/checkpoints": {
       get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },
@@ -196,7 +196,7 @@ export function openApiDocument(): Record<string, unknown> {
       schemas: { ...hoisted, ...schemas },
       responses: Object.fromEntries(
         [[400, "Invalid input: every problem with its path"], [401, "Missing, unknown or revoked API key"], [403, "The key lacks the scope"],
-          [404, "Not found (also another organization's resource)"], [413, "Body too large"], [429, "Rate limited; see Retry-After"],
+          [404, "Not found (also another organization's resource)"], [413, "Body too large"], [422, "query_too_expensive: the read ran past its time limit; narrow it"], [429, "Rate limited; see Retry-After"],
           [503, "Database unavailable; see Retry-After"]].map(([code, description]) => [
           `E${code}`, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
         ]),

@@ -2,6 +2,7 @@ import { FilterError, type EventFilter } from "@/lib/events/filter";
 import { parseQuery } from "@/lib/events/query-language";
 import { parseSearchQuery, queryToFilter } from "@/lib/events/search-params";
 import { searchEvents, type SearchPage } from "@/lib/events/search";
+import { QUERY_TOO_EXPENSIVE_MESSAGE, isStatementTimeout } from "@/lib/db/pool";
 import { formatQuery } from "@/lib/events/query-language";
 import { emptyFilter } from "@/lib/events/filter";
 import {
@@ -108,6 +109,7 @@ export async function runSearch(orgId: string, filter: EventFilter, cursor?: str
     return await searchEvents(orgId, filter, { limit: PAGE_SIZE, cursor });
   } catch (err) {
     if (err instanceof FilterError) return { error: err.errors.map((e) => `${e.path}: ${e.message}`).join("; ") };
+    if (isStatementTimeout(err)) return { error: QUERY_TOO_EXPENSIVE_MESSAGE };
     throw err;
   }
 }

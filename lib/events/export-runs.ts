@@ -1,4 +1,4 @@
-import { pool } from "@/lib/db/pool";
+import { pool, readPool } from "@/lib/db/pool";
 import { filterToSql, type EventFilter } from "@/lib/events/filter";
 
 /**
@@ -16,7 +16,6 @@ export interface ExportRun {
 }
 
 const UPDATE_EVERY_MS = 500;
-const COUNT_TIMEOUT_MS = 15_000;
 
 export interface ExportProgress {
   advance(records: number): void;
@@ -64,20 +63,14 @@ export async function startExportRun(
 }
 
 async function countInBackground(id: string, orgId: string, filter: EventFilter): Promise<void> {
-  // Best effort: a busy pool or a restarting database leaves the total unknown.
-  const client = await pool().connect().catch(() => null);
-  if (!client) return;
+  // Best effort, on the read pool and within its statement limit: a busy pool, a count
+  // past the limit or a restarting database leaves the total unknown.
   try {
-    await client.query("begin");
-    await client.query(`set local statement_timeout = ${COUNT_TIMEOUT_MS}`);
     const where = filterToSql(orgId, filter);
-    const { rows } = await client.query<{ n: number }>(`select count(*)::bigint as n from audit_events where ${where.sql}`, where.params);
-    await client.query("commit");
+    const { rows } = await readPool().query<{ n: number }>(`select count(*)::bigint as n from audit_events where ${where.sql}`, where.params);
     await pool().query("update export_runs set total = $2 where id = $1", [id, rows[0]!.n]);
   } catch {
-    await client.query("rollback").catch(() => {});
-  } finally {
-    client.release();
+    // the progress bar shows records without a total
   }
 }
 

@@ -1,5 +1,5 @@
 import { to as copyTo } from "pg-copy-streams";
-import { pool } from "@/lib/db/pool";
+import { pool, readPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import type { ExportFormat } from "@/lib/events/export-formats";
 import { filterToSql, type EventFilter } from "@/lib/events/filter";
@@ -13,12 +13,12 @@ import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } fr
 export { EXPORT_FORMATS, type ExportFormat } from "@/lib/events/export-formats";
 
 /**
- * Exports running in this process, at most a quarter of the pool: each holds a connection for
- * as long as its client reads, so without a cap slow downloads could starve ingest (and the
- * DATA_EXPORTED records exports end with) of connections.
+ * Exports running in this process, at most a quarter of the read pool: each holds a
+ * connection for as long as its client reads, so without a cap slow downloads would take
+ * every connection searches and reports need (ingest has its own pool).
  */
 let running = 0;
-export const maxConcurrentExports = () => Math.max(1, Math.floor(env().DB_POOL_MAX / 4));
+export const maxConcurrentExports = () => Math.max(1, Math.floor(env().DB_READ_POOL_MAX / 4));
 
 export class ExportsBusyError extends Error {
   constructor() {
@@ -30,21 +30,28 @@ export class ExportsBusyError extends Error {
  * The filter's rows in seq order as COPY text, in whole rows: one statement, one snapshot
  * (the export is the log as it stood when it began), and the next bytes read from the socket
  * only when the consumer asks, so a slow reader holds the database back instead of filling
- * memory. Read-only, with no statement timeout (a large export runs for minutes), on a
- * connection of its own that is closed if the consumer stops early.
+ * memory. Read-only, on a read-pool connection of its own that is closed if the consumer
+ * stops early. A large export runs for minutes, so the statement has no overall time limit;
+ * instead each wait for the database's next rows (the first included) is limited to
+ * VIGIL_EXPORT_IDLE_TIMEOUT_MS: a filter that makes the database scan long without a match
+ * is stopped, while time spent waiting for a slow client never counts.
  */
 async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ buf: Buffer; ends: number[] }> {
-  const client = await pool().connect();
+  const client = await readPool().connect();
   let finished = false;
   try {
     await client.query("begin read only");
     await client.query("set local statement_timeout = 0; set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'");
+    const backend = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
     const where = filterToSql(orgId, filter);
     const sql = inlineParams(`select ${COPY_COLUMNS} from audit_events where ${where.sql} order by seq`, where.params, (v) => client.escapeLiteral(v));
-    const stream = client.query(copyTo(`copy (${sql}) to stdout`));
+    const stream = client.query(copyTo(`copy (${sql}) to stdout`)) as AsyncIterable<Buffer>;
+    const chunks = stream[Symbol.asyncIterator]();
     const rows = new CopyRows();
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const whole = rows.push(chunk);
+    for (;;) {
+      const next = await withinIdleLimit(chunks.next(), backend);
+      if (next.done) break;
+      const whole = rows.push(next.value);
       if (whole.ends.length > 0) yield whole;
     }
     if (rows.pending > 0) throw new Error("the export stream ended inside a row");
@@ -54,6 +61,21 @@ async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ b
     // Left midway (an error, or the client went away): the connection is inside a COPY and a
     // transaction, so it is closed rather than given back to the pool.
     client.release(!finished);
+  }
+}
+
+/**
+ * Waits for the database's next chunk; past the idle limit the statement is cancelled (from
+ * another connection, as PostgreSQL cancels), so the wait ends in SQLSTATE 57014.
+ */
+async function withinIdleLimit<T>(next: Promise<T>, backendPid: number): Promise<T> {
+  const timer = setTimeout(() => {
+    pool().query("select pg_cancel_backend($1)", [backendPid]).catch(() => {});
+  }, env().VIGIL_EXPORT_IDLE_TIMEOUT_MS);
+  try {
+    return await next;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -106,15 +128,17 @@ export function csvCell(value: unknown, isJson = false): string {
 /**
  * The export as a byte stream, pulled by the client: a slow reader slows the database
  * reads instead of filling memory. `onDone` runs once with the count, whether the stream
- * ended or the client went away, before the response completes.
+ * ended or the client went away, before the response completes. The first rows are read
+ * before it resolves, so a filter the database can't answer in time (or a busy read pool) is
+ * an error the route can still answer with a status, not a download cut short.
  */
-export function exportStream(
+export async function exportStream(
   orgId: string,
   filter: EventFilter,
   format: ExportFormat,
   onDone: (records: number, completed: boolean) => Promise<void>,
   onProgress?: (records: number) => void,
-): ReadableStream<Uint8Array> {
+): Promise<ReadableStream<Uint8Array>> {
   if (running >= maxConcurrentExports()) throw new ExportsBusyError();
   running++;
   let released = false;
@@ -133,6 +157,13 @@ export function exportStream(
     release();
     await onDone(records, completed);
   };
+  let first: IteratorResult<{ bytes: Uint8Array; count: number }> | undefined;
+  try {
+    first = await batches.next();
+  } catch (err) {
+    await finish(false).catch(() => {});
+    throw err;
+  }
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -141,7 +172,8 @@ export function exportStream(
           controller.enqueue(encoder.encode(CSV_COLUMNS.join(",") + "\r\n"));
           return;
         }
-        const next = await batches.next();
+        const next = first ?? (await batches.next());
+        first = undefined;
         if (next.done) {
           await finish(true);
           controller.close();

@@ -219,3 +219,27 @@ describe("formatQuery: the text and the filter are two views of one object", () 
     expect(parseQuery(formatQuery(f))).toEqual(f);
   });
 });
+
+describe("parseQuery: size limits (one search can't occupy the database)", () => {
+  const letters = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join(" ");
+
+  it("refuses 1,000 one-letter terms with one error naming the term limit", () => {
+    const q = letters(1000);
+    expect(q.length).toBeLessThan(2000);
+    expect(problems(q)).toEqual([{ path: "q", message: "has 1000 terms; at most 32 terms are allowed in one search" }]);
+  });
+
+  it("accepts 32 terms and refuses 33", () => {
+    expect(parseQuery(letters(32)).text).toHaveLength(32);
+    expect(problems(letters(33))[0]!.message).toMatch(/at most 32 terms/);
+  });
+
+  it("counts wildcards in action patterns, negated ones too", () => {
+    expect(parseQuery("action:A*B* -action:C*D*").action).toEqual(["A*B*"]);
+    expect(problems("action:A*B*C* -action:D*E*")).toEqual([{ path: "q", message: "has 5 wildcards (*); at most 4 wildcards are allowed in one search" }]);
+  });
+
+  it("keeps the length limit", () => {
+    expect(problems("x".repeat(2001))).toEqual([{ path: "q", message: "is longer than 2000 characters" }]);
+  });
+});

@@ -1,4 +1,4 @@
-import { emptyFilter, FilterError, validateFilter, type EventFilter, type FilterTerms } from "@/lib/events/filter";
+import { emptyFilter, FILTER_LIMITS, FilterError, validateFilter, type EventFilter, type FilterTerms } from "@/lib/events/filter";
 import type { FieldError } from "@/lib/events/schema";
 
 /**
@@ -118,12 +118,31 @@ function applyCreated(filter: EventFilter, value: string, errors: FieldError[]):
   }
 }
 
+/**
+ * The size limits of FILTER_LIMITS, checked on the tokens before any of them is read, so an
+ * oversized query costs one pass over its text and is answered with the limit, not with an
+ * error per term.
+ */
+function checkQuerySize(tokens: Token[]): void {
+  const errors: FieldError[] = [];
+  if (tokens.length > FILTER_LIMITS.terms) {
+    errors.push({ path: "q", message: `has ${tokens.length} terms; at most ${FILTER_LIMITS.terms} terms are allowed in one search` });
+  }
+  const wildcards = tokens.reduce((n, t) => n + (t.key === "action" ? (t.value.match(/\*/g)?.length ?? 0) : 0), 0);
+  if (wildcards > FILTER_LIMITS.wildcards) {
+    errors.push({ path: "q", message: `has ${wildcards} wildcards (*); at most ${FILTER_LIMITS.wildcards} wildcards are allowed in one search` });
+  }
+  if (errors.length > 0) throw new FilterError(errors);
+}
+
 /** Parses the query language into a filter; throws FilterError naming every problem. */
 export function parseQuery(q: string): EventFilter {
   const errors: FieldError[] = [];
   const filter = emptyFilter();
-  if (q.length > 2000) throw new FilterError([{ path: "q", message: "is longer than 2000 characters" }]);
-  for (const token of tokenize(q, errors)) {
+  if (q.length > FILTER_LIMITS.length) throw new FilterError([{ path: "q", message: `is longer than ${FILTER_LIMITS.length} characters` }]);
+  const tokens = tokenize(q, errors);
+  checkQuerySize(tokens);
+  for (const token of tokens) {
     const terms: FilterTerms = token.negated ? filter.not : filter;
     if (token.key === undefined) {
       if (token.value) terms.text.push(token.value);

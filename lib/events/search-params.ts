@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CATEGORIES, STATUSES } from "@/lib/events/catalog";
 import { EXPORT_FORMATS } from "@/lib/events/export-formats";
-import { FilterError, PERIODS, emptyFilter, mergeFilters, validateFilter, type EventFilter } from "@/lib/events/filter";
+import { FilterError, PERIODS, emptyFilter, filterSizeErrors, mergeFilters, validateFilter, type EventFilter } from "@/lib/events/filter";
 import { parseQuery } from "@/lib/events/query-language";
 import { text as eventText, zodErrors } from "@/lib/events/schema";
 
@@ -59,7 +59,11 @@ export function queryToFilter(query: Partial<SearchQuery>, now = Date.now()): Ev
   filter.status = (query.status ?? []) as EventFilter["status"];
   if (query.text) filter.text = [query.text];
   validateFilter(filter);
-  return query.q ? mergeFilters(filter, parseQuery(query.q)) : filter;
+  const merged = query.q ? mergeFilters(filter, parseQuery(query.q)) : filter;
+  // The limits hold for the whole search, list parameters (actor=a,b,c…) and q together.
+  const tooLarge = filterSizeErrors(merged, query.q ? "q" : "(query)");
+  if (tooLarge.length > 0) throw new FilterError(tooLarge);
+  return merged;
 }
 
 export const exportQuerySchema = searchQuerySchema

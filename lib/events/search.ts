@@ -1,4 +1,4 @@
-import { pool } from "@/lib/db/pool";
+import { readPool } from "@/lib/db/pool";
 import { FilterError, filterToSql, type EventFilter } from "@/lib/events/filter";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import type { AuditEvent } from "@/lib/events/types";
@@ -44,7 +44,7 @@ export async function searchEvents(orgId: string, filter: EventFilter, opts: { l
   }
   params.push(opts.limit + 1);
   sql += ` order by occurred_at desc, id desc limit $${params.length}`;
-  const { rows } = await pool().query<EventRow>(sql, params);
+  const { rows } = await readPool().query<EventRow>(sql, params);
   const data = rows.slice(0, opts.limit).map(rowToEvent);
   const last = data[data.length - 1];
   return { data, next_cursor: rows.length > opts.limit && last ? encodeCursor(last) : null };
@@ -53,12 +53,12 @@ export async function searchEvents(orgId: string, filter: EventFilter, opts: { l
 /** One event of the org, or undefined: a foreign id looks exactly like a missing one. */
 export async function getEvent(orgId: string, id: string): Promise<AuditEvent | undefined> {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await pool().query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 and id = $2`, [orgId, id]);
+  const { rows } = await readPool().query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 and id = $2`, [orgId, id]);
   return rows[0] ? rowToEvent(rows[0]) : undefined;
 }
 
 /** The event just before `seq` in the org's chain, for verifying one link. */
 export async function getEventBySeq(orgId: string, seq: number): Promise<AuditEvent | undefined> {
-  const { rows } = await pool().query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq = $2`, [orgId, seq]);
+  const { rows } = await readPool().query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq = $2`, [orgId, seq]);
   return rows[0] ? rowToEvent(rows[0]) : undefined;
 }

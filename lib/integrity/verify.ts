@@ -1,4 +1,4 @@
-import { pool } from "@/lib/db/pool";
+import { readPool } from "@/lib/db/pool";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import { latestCheckpoint } from "@/lib/integrity/checkpoints";
@@ -28,7 +28,7 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
   let after = (opts.fromSeq ?? 1) - 1;
   if (after > 0) {
     // Start from a trusted link: the hash of the event before the range.
-    const prev = await pool().query<{ seq: number; hash: string }>("select seq, hash from audit_events where org_id = $1 and seq = $2", [orgId, after]);
+    const prev = await readPool().query<{ seq: number; hash: string }>("select seq, hash from audit_events where org_id = $1 and seq = $2", [orgId, after]);
     if (prev.rows[0]) {
       verifier.lastSeq = prev.rows[0].seq;
       verifier.lastHash = prev.rows[0].hash;
@@ -37,7 +37,7 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
   // Seq ranges that retention removed after verified archive segments took them (lib/retention):
   // a gap inside them is not a loss, and where a segment ends right before the gap's end,
   // its last hash is the link the next stored event must follow.
-  const { rows: segments } = await pool().query<{ from_seq: number; to_seq: number; last_hash: string }>(
+  const { rows: segments } = await readPool().query<{ from_seq: number; to_seq: number; last_hash: string }>(
     "select from_seq, to_seq, last_hash from archive_segments where org_id = $1 order by from_seq",
     [orgId],
   );
@@ -47,7 +47,7 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
     return next > to;
   };
   for (;;) {
-    const { rows } = await pool().query<EventRow>(
+    const { rows } = await readPool().query<EventRow>(
       `select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq > $2 order by seq limit $3`,
       [orgId, after, BATCH],
     );
@@ -63,7 +63,7 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
     if (rows.length < BATCH) break;
     after = Number(rows[rows.length - 1]!.seq);
   }
-  const head = await pool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
+  const head = await readPool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
   const headSeq = head.rows[0]?.seq ?? 0;
   const problems = verifier.problems.map((p) => p.message);
   let firstBad = verifier.firstBadSeq;
@@ -84,7 +84,7 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
       problems.push(`${missing} event(s) signed in the checkpoint of ${cp.signedAt.toISOString()} (seq ${cp.seq}) are missing`);
       firstBad ??= lastSeq + 1;
     } else {
-      const at = await pool().query<{ hash: string }>("select hash from audit_events where org_id = $1 and seq = $2", [orgId, cp.seq]);
+      const at = await readPool().query<{ hash: string }>("select hash from audit_events where org_id = $1 and seq = $2", [orgId, cp.seq]);
       if (at.rows[0] && at.rows[0].hash !== cp.hash) {
         problems.push(`the event at checkpoint seq ${cp.seq} no longer has the signed hash`);
         firstBad ??= cp.seq;

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { pool, withTransaction } from "@/lib/db/pool";
+import { pool, readPool, withTransaction } from "@/lib/db/pool";
 
 /**
  * Hourly rollups of audit_events (org, UTC hour, category, action, status, source → events and
@@ -179,8 +179,9 @@ export async function scanBuckets(db: pg.Pool | pg.PoolClient, orgId: string, fr
 
 /**
  * Runs fn in one read-only REPEATABLE READ transaction: every query sees the same
- * snapshot, so rollups, rolled_seq and the raw queries of one report agree.
+ * snapshot, so rollups, rolled_seq and the raw queries of one report agree. On the read
+ * pool: each statement is held to VIGIL_READ_TIMEOUT_MS.
  */
 export function readSnapshot<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  return withTransaction(fn, "begin isolation level repeatable read read only");
+  return withTransaction(fn, "begin isolation level repeatable read read only", readPool());
 }

@@ -43,7 +43,7 @@ describe("export progress", () => {
 
     const seen: number[] = [];
     let done: { records: number; completed: boolean } | undefined;
-    const stream = exportStream(orgId, filter, "ndjson", async (records, completed) => {
+    const stream = await exportStream(orgId, filter, "ndjson", async (records, completed) => {
       done = { records, completed };
       await progress!.finish(records, completed);
     }, (records) => {
@@ -80,14 +80,14 @@ describe("export progress", () => {
     await seedEvents(org.id, { count: 3000, seed: 3 });
     const max = maxConcurrentExports();
     const done: boolean[] = [];
-    const open = Array.from({ length: max }, () => exportStream(org.id, emptyFilter(), "ndjson", async (_n, completed) => {
+    const open = await Promise.all(Array.from({ length: max }, () => exportStream(org.id, emptyFilter(), "ndjson", async (_n, completed) => {
       done.push(completed);
-    }));
-    expect(() => exportStream(org.id, emptyFilter(), "ndjson", async () => {})).toThrow(ExportsBusyError);
+    })));
+    await expect(exportStream(org.id, emptyFilter(), "ndjson", async () => {})).rejects.toThrow(ExportsBusyError);
     await open[0]!.cancel();
     expect(done).toEqual([false]);
     // A slot is free again; read this one to its end.
-    const again = exportStream(org.id, emptyFilter(), "csv", async (_n, completed) => {
+    const again = await exportStream(org.id, emptyFilter(), "csv", async (_n, completed) => {
       done.push(completed);
     });
     for await (const chunk of again as unknown as AsyncIterable<Uint8Array>) expect(chunk.byteLength).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { recordEvent } from "@/lib/events/ingest";
 import { toDraft } from "@/lib/events/record";
 import { text as eventText } from "@/lib/events/schema";
 import { normalizeParams } from "@/lib/console/search-page";
+import { QUERY_TOO_EXPENSIVE_MESSAGE, isStatementTimeout } from "@/lib/db/pool";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -69,11 +70,13 @@ export async function GET(req: Request): Promise<Response> {
   if (exportId && !progress) return new Response("export_id is already used; start a new export.", { status: 409 });
   let stream: ReadableStream<Uint8Array>;
   try {
-    stream = exportStream(session.org.id, filter, format, async (records, completed) => {
+    stream = await exportStream(session.org.id, filter, format, async (records, completed) => {
       await recordEvent(session.org.id, record(records, completed), "console");
       await progress?.finish(records, completed);
     }, progress ? (records) => progress.advance(records) : undefined);
   } catch (err) {
+    // The stream's own onDone has already recorded a failed start (and closed the progress run).
+    if (isStatementTimeout(err)) return new Response(QUERY_TOO_EXPENSIVE_MESSAGE, { status: 422 });
     if (!(err instanceof ExportsBusyError)) throw err;
     await progress?.finish(0, false);
     return new Response("Too many exports are running right now; try again in a minute.", { status: 503, headers: { "Retry-After": "30" } });

@@ -28,7 +28,7 @@ export const GET = apiRoute({ scope: "events:read", query: exportQuerySchema }, 
   if (!check.ok) throw new ApiError("invalid_request", "this export can't be recorded", check.errors);
   let stream: ReadableStream<Uint8Array>;
   try {
-    stream = exportStream(orgId, filter, query.format, (records, completed) => recordEvent(orgId, record(records, completed), "api").then(() => {}));
+    stream = await exportStream(orgId, filter, query.format, (records, completed) => recordEvent(orgId, record(records, completed), "api").then(() => {}));
   } catch (err) {
     if (err instanceof ExportsBusyError) throw new ApiError("unavailable", err.message, undefined, { "Retry-After": "30" });
     throw err;

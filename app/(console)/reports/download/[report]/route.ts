@@ -4,7 +4,7 @@ import { recordReportDownload, reportFileName, verifyAndCheckpoint } from "@/lib
 import { periodFromForm } from "@/lib/reports/period";
 import { securityReport } from "@/lib/reports/security";
 import { paramsToObject } from "@/lib/events/search-params";
-import { isDatabaseUnavailable } from "@/lib/db/pool";
+import { QUERY_TOO_EXPENSIVE_MESSAGE, isDatabaseUnavailable, isStatementTimeout } from "@/lib/db/pool";
 import { renderComplianceReportPdf } from "@/components/reports/compliance-report-pdf";
 import { renderSecurityReportPdf } from "@/components/reports/security-report-pdf";
 
@@ -46,6 +46,7 @@ export async function GET(req: Request, { params }: { params: Promise<{ report: 
       },
     });
   } catch (err) {
+    if (isStatementTimeout(err)) return new Response(QUERY_TOO_EXPENSIVE_MESSAGE, { status: 422 });
     if (isDatabaseUnavailable(err)) return new Response("The database is unavailable; try again shortly.", { status: 503, headers: { "Retry-After": "5" } });
     console.error("[vigil] report download failed", err);
     return new Response("The report could not be made.", { status: 500 });
