@@ -56,7 +56,12 @@ export function knownPermissions(values: readonly string[] | null | undefined): 
   return PERMISSIONS.filter((p) => values?.includes(p));
 }
 
-export async function resolveMembership(userId: string | undefined, requestedOrgId?: string | null): Promise<Membership | undefined> {
+/**
+ * `closedOrgIds`: orgs this session may not open even though the person is a member (an
+ * admin there signed them out everywhere: lib/auth/user-sessions.ts); they are left out
+ * as if the membership weren't there.
+ */
+export async function resolveMembership(userId: string | undefined, requestedOrgId?: string | null, closedOrgIds: readonly string[] = []): Promise<Membership | undefined> {
   // Checked before any query: an absent id must never become "no condition".
   if (!userId || !isUuid(userId)) return undefined;
   const users = await pool().query<{ id: string; email: string; name: string; mfa_enabled_at: Date | null }>(
@@ -66,7 +71,7 @@ export async function resolveMembership(userId: string | undefined, requestedOrg
   const user = users.rows[0];
   if (!user) return undefined;
   // A custom role counts only in its own org.
-  const { rows } = await pool().query<Row>(
+  const { rows: all } = await pool().query<Row>(
     `select m.org_id, o.slug, o.name as org_name, o.timezone, o.business_hours, o.require_mfa, o.record_reads,
        r.id as role_id, r.key as role_key, r.name as role_name, r.built_in, r.permissions
      from memberships m
@@ -76,6 +81,7 @@ export async function resolveMembership(userId: string | undefined, requestedOrg
      order by m.created_at, o.slug`,
     [userId],
   );
+  const rows = all.filter((r) => !closedOrgIds.includes(r.org_id));
   if (rows.length === 0) return undefined;
   const current = rows.find((r) => r.org_id === requestedOrgId) ?? rows[0]!;
   return {

@@ -9,11 +9,13 @@ import type { Permission } from "@/lib/auth/permissions";
 import type { AuditActor } from "@/lib/audit/record";
 import { clientIpFromHeaders } from "@/lib/api/client-ip";
 import { RETURN_PATH_HEADER, signInPath } from "@/lib/auth/return-path";
+import { liveSession } from "@/lib/auth/user-sessions";
 
 /**
  * The console's session, for pages and server actions: the next-auth JWT gives the user
- * id; everything else (memberships, current org, role, permissions, blocklist) is read
- * fresh on each request and fails closed.
+ * id and the session row's id; the row must be live (lib/auth/user-sessions.ts), and
+ * everything else (memberships, current org, role, permissions, blocklist) is read fresh
+ * on each request and fails closed.
  */
 
 /** The org the user last switched to; only honoured while they are a member of it. */
@@ -22,6 +24,8 @@ export const ORG_COOKIE = "vigil-org";
 export const TZ_COOKIE = "vigil-tz";
 
 export interface ConsoleSession extends Membership {
+  /** The server-side session row this request came with ("this session" in the list). */
+  sessionId: string;
   ip: string | null;
   userAgent: string | null;
   /** Where times are shown: the browser's zone, else the org's. */
@@ -45,8 +49,11 @@ export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefi
   const session = await getServerSession(authOptions());
   const userId = session?.user?.id;
   if (!userId) return undefined;
+  // Checked here too, not only in next-auth's callback: a revoked session never reaches a page.
+  const live = await liveSession(session.sessionId, userId);
+  if (!live) return undefined;
   const jar = await cookies();
-  const membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value);
+  const membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value, live.cutOffOrgIds);
   if (!membership) return undefined;
   const h = await headers();
   const ip = clientIpFromHeaders((name) => h.get(name)) ?? null;
@@ -56,6 +63,7 @@ export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefi
   const tz = jar.get(TZ_COOKIE)?.value;
   return {
     ...membership,
+    sessionId: live.id,
     ip,
     userAgent,
     timeZone: isTimeZone(tz) ? tz : membership.org.timezone,

@@ -7,6 +7,7 @@ import { createRequestStoreForAPI } from "next/dist/server/async-storage/request
 import { encode } from "next-auth/jwt";
 import { env } from "@/lib/env";
 import { SESSION_MAX_AGE_S } from "@/lib/auth/options";
+import { startUserSession } from "@/lib/auth/user-sessions";
 
 /**
  * Runs a page, a server action or a console route handler inside Next.js's own request
@@ -53,9 +54,13 @@ export async function inNextRequest<T>(opts: NextRequestOptions, fn: () => Promi
   }
 }
 
-/** The cookie next-auth sets at sign-in (over http), holding the user's id like a real one. */
-export async function sessionCookie(user: { id: string; email: string; name: string }): Promise<string> {
-  const token = await encode({ token: { sub: user.id, email: user.email, name: user.name }, secret: env().AUTH_SECRET!, maxAge: SESSION_MAX_AGE_S });
+/**
+ * The cookie next-auth sets at sign-in (over http), holding the user's id and a session
+ * row opened for it, like a real one. `sessionId` reuses a row (to test revocation).
+ */
+export async function sessionCookie(user: { id: string; email: string; name: string }, sessionId?: string): Promise<string> {
+  const sid = sessionId ?? (await startUserSession(user.id, { ip: "192.0.2.1", userAgent: "vigil-tests" }));
+  const token = await encode({ token: { sub: user.id, email: user.email, name: user.name, sid }, secret: env().AUTH_SECRET!, maxAge: SESSION_MAX_AGE_S });
   return `next-auth.session-token=${token}`;
 }
 

@@ -3,7 +3,7 @@ import "next/dist/server/node-environment-baseline";
 import { workAsyncStorage } from "next/dist/server/app-render/work-async-storage.external";
 import { workUnitAsyncStorage } from "next/dist/server/app-render/work-unit-async-storage.external";
 import { createRequestStoreForAPI } from "next/dist/server/async-storage/request-store";
-import { encode } from "next-auth/jwt";
+import { sessionCookie } from "@/tests/helpers/next-request";
 import { describe, expect, it } from "vitest";
 import { GET as getBlocklist } from "@/app/api/v1/blocklist/route";
 import { addChannelAction, removeChannelAction, rotateSecretAction, updateChannelAction, updateRuleAction } from "@/app/(console)/settings/alerts/actions";
@@ -15,7 +15,6 @@ import { SETTINGS_NAV, visible } from "@/lib/console/navigation";
 import { BUILT_IN_ROLES } from "@/lib/auth/permissions";
 import { unblockFromConsole } from "@/lib/console/org-settings";
 import { pool } from "@/lib/db/pool";
-import { env } from "@/lib/env";
 import { ingestEvents } from "@/lib/events/ingest";
 import { runScheduledJob } from "@/lib/jobs/registry";
 import { MASK } from "@/lib/audit/mask";
@@ -37,9 +36,8 @@ const MIN = 60_000;
  * is asking and what their role allows.
  */
 async function as<T>(user: TestUser, fn: () => Promise<T>): Promise<T> {
-  const token = await encode({ token: { sub: user.id, email: user.email, name: user.name }, secret: env().AUTH_SECRET! });
   const headers = new Headers({
-    cookie: `next-auth.session-token=${token}`, host: "localhost", "x-forwarded-host": "localhost", "x-forwarded-proto": "http", "x-forwarded-for": "192.0.2.9",
+    cookie: await sessionCookie(user), host: "localhost", "x-forwarded-host": "localhost", "x-forwarded-proto": "http", "x-forwarded-for": "192.0.2.9",
   });
   const store = createRequestStoreForAPI({ headers } as never, new URL("http://localhost/settings/alerts"), undefined as never, () => {}, undefined as never, undefined);
   (store as { phase: string }).phase = "action";
