@@ -1,5 +1,5 @@
 import { pool, withTransaction } from "@/lib/db/pool";
-import { getJobState, orgsToProcess, setJobState } from "@/lib/jobs/state";
+import { forEachOrg, getJobState, orgsToProcess, setJobState } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { NEW_EVENT_COLUMNS, runDetectors, type NewEvent, type OrgProfile } from "@/lib/alerts/detectors";
 import { ruleSettings } from "@/lib/alerts/rules";
@@ -77,12 +77,12 @@ export async function alertsJob(ctx: JobContext): Promise<JobSummary> {
   let events = 0;
   let created = 0;
   let retried = 0;
-  for (const orgId of orgs) {
+  const { failed } = await forEachOrg("alerts", orgs, async (orgId) => {
     // Deliveries a dead process left pending go out first.
     retried += (await deliverPending(orgId)).delivered;
     const r = await detectForOrg(orgId);
     events += r.events;
     created += r.created.length;
-  }
-  return { orgs: orgs.length, events, alerts_created: created, deliveries_retried: retried };
+  });
+  return { failures: failed, orgs: orgs.length, events, alerts_created: created, deliveries_retried: retried };
 }

@@ -1,3 +1,4 @@
+import { markInexactNumbers } from "@/lib/api/exact-json";
 import type { z } from "zod";
 import { ApiError, errorResponse } from "@/lib/api/errors";
 import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
@@ -81,7 +82,7 @@ export async function readJsonBody(req: Request, limit = env().VIGIL_MAX_BODY_BY
   }
   if (!text.trim()) throw new ApiError("invalid_request", "the body is empty");
   try {
-    return JSON.parse(text);
+    return markInexactNumbers(text, JSON.parse(text));
   } catch {
     throw new ApiError("invalid_request", "the body is not valid JSON");
   }

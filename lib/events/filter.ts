@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+import { normalizeIp } from "@/lib/events/ip";
 import { CATEGORIES, STATUSES, type Category, type Status } from "@/lib/events/catalog";
 import type { FieldError } from "@/lib/events/schema";
 
@@ -45,7 +46,7 @@ export function parseIpOrCidr(value: string): { kind: "address" | "cidr"; text: 
   if (v.includes("/")) {
     // The same plain forms as an address: ipaddr.js would read "10.1/16" as 10.0.0.1.
     const [host = "", prefix = ""] = v.split("/", 2);
-    if (!(/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":")) || !/^\d{1,3}$/.test(prefix)) return undefined;
+    if (!normalizeIp(host) || !/^\d{1,3}$/.test(prefix)) return undefined;
     try {
       const [addr, bits] = ipaddr.parseCIDR(v);
       const network = addr.kind() === "ipv4"
@@ -56,8 +57,9 @@ export function parseIpOrCidr(value: string): { kind: "address" | "cidr"; text: 
       return undefined;
     }
   }
-  if (!(/^\d{1,3}(\.\d{1,3}){3}$/.test(v) || v.includes(":")) || !ipaddr.isValid(v)) return undefined;
-  return { kind: "address", text: ipaddr.process(v).toString() };
+  // The spelling the events were stored and hashed in (lib/events/ip.ts): `010` is refused, not read as octal.
+  const address = normalizeIp(v);
+  return address ? { kind: "address", text: address } : undefined;
 }
 
 export const ACTION_FILTER_PATTERN = /^[A-Z0-9_*]{1,100}$/;

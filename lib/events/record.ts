@@ -10,7 +10,29 @@ export type EventDraft = Omit<EventContent, "id" | "org_id" | "seq">;
 
 export type DraftResult = { ok: true; draft: EventDraft } | { ok: false; errors: FieldError[] };
 
-export function toDraft(input: unknown, source: Source, now = Date.now()): DraftResult {
+/** An object's own entries without the ones whose value is null. */
+function dropNulls(value: unknown): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+}
+
+/**
+ * `null` for an optional field means absent, as the API itself returns absent fields: top-level
+ * fields, the actor's and the context's, a target's name. Values inside metadata and a change's
+ * before/after are data, where null stays null. Copies are made entry by entry with
+ * Object.fromEntries, which keeps an own "__proto__" key an own key.
+ */
+export function nullsAsAbsent(input: unknown): unknown {
+  if (!input || typeof input !== "object" || Array.isArray(input)) return input;
+  const event = dropNulls(input) as Record<string, unknown>;
+  if ("actor" in event) event.actor = dropNulls(event.actor);
+  if ("context" in event) event.context = dropNulls(event.context);
+  if (Array.isArray(event.targets)) event.targets = event.targets.map(dropNulls);
+  return event;
+}
+
+export function toDraft(raw: unknown, source: Source, now = Date.now()): DraftResult {
+  const input = nullsAsAbsent(raw);
   const parsed = eventInputSchema.safeParse(input);
   if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
   const e: EventInput = parsed.data;
@@ -19,6 +41,10 @@ export function toDraft(input: unknown, source: Source, now = Date.now()): Draft
   let occurredAt = now;
   if (e.occurred_at !== undefined) {
     occurredAt = Date.parse(e.occurred_at);
+    // Stored to the millisecond (timestamptz(3)): finer digits would be dropped, so they are refused.
+    if (/\.\d{3}\d*[1-9]/.test(e.occurred_at)) {
+      errors.push({ path: "occurred_at", message: "has digits below the millisecond, which Vigil can't keep: send at most 3 fractional digits" });
+    }
     if (occurredAt > now + MAX_FUTURE_MS) errors.push({ path: "occurred_at", message: "must not be more than 5 minutes in the future" });
     if (occurredAt < EARLIEST_OCCURRED_AT) errors.push({ path: "occurred_at", message: "must not be before 2000-01-01" });
   }

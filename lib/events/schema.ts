@@ -1,5 +1,6 @@
 import { z } from "zod";
-import ipaddr from "ipaddr.js";
+import { normalizeIp } from "@/lib/events/ip";
+import { InexactNumber } from "@/lib/api/exact-json";
 import { ACTION_PATTERN, ACTOR_TYPES, CATEGORIES, SEVERITIES, STATUSES } from "@/lib/events/catalog";
 
 /**
@@ -23,64 +24,68 @@ export const text = (max: number) =>
     .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
     .refine((s) => s.isWellFormed(), "must be valid Unicode (no lone surrogates)");
 
-/** Normalizes an address the way PostgreSQL prints an inet, so the hash survives a round trip. */
-export function normalizeIp(value: string): string | undefined {
-  if (!ipaddr.isValid(value)) return undefined;
-  const parsed = ipaddr.process(value);
-  return parsed.kind() === "ipv6" ? (parsed as ipaddr.IPv6).toRFC5952String() : parsed.toString();
-}
+export { normalizeIp } from "@/lib/events/ip";
 
 const ipAddress = z
   .string()
   .max(64)
   .transform((value, ctx) => {
-    // ipaddr.js accepts shorthand like "10.1" and octal; only plain dotted quads and IPv6.
-    const plain = /^\d{1,3}(\.\d{1,3}){3}$/.test(value) || value.includes(":");
-    const ip = plain && !value.includes("/") && !value.includes("%") ? normalizeIp(value) : undefined;
+    // Only what PostgreSQL keeps exactly and prints back as hashed (lib/events/ip.ts).
+    const ip = normalizeIp(value);
     if (!ip) {
-      ctx.addIssue({ code: "custom", message: `'${value}' is not an IPv4 or IPv6 address` });
+      ctx.addIssue({
+        code: "custom",
+        message: `'${value}' is not an IPv4 address in plain dotted decimal (no leading zeros) or an IPv6 address without a zone id`,
+      });
       return z.NEVER;
     }
     return ip;
   });
 
-function jsonProblems(value: unknown, depth: number): string | undefined {
-  if (depth > MAX_DEPTH) return `must not nest deeper than ${MAX_DEPTH} levels`;
+interface JsonProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/** The first thing in a JSON value Vigil can't store exactly, with where it is. */
+function jsonProblem(value: unknown, depth: number, path: Array<string | number> = []): JsonProblem | undefined {
+  const at = (message: string) => ({ path, message });
+  if (depth > MAX_DEPTH) return at(`must not nest deeper than ${MAX_DEPTH} levels`);
   if (typeof value === "string") {
-    if (value.includes("\u0000")) return "must not contain NUL characters";
-    if (!value.isWellFormed()) return "must be valid Unicode (no lone surrogates)";
+    if (value.includes("\u0000")) return at("must not contain NUL characters");
+    if (!value.isWellFormed()) return at("must be valid Unicode (no lone surrogates)");
     return undefined;
   }
-  if (typeof value === "number") return Number.isFinite(value) ? undefined : "numbers must be finite";
+  if (value instanceof InexactNumber) {
+    return at(`${value.token.slice(0, 40)} can't be stored exactly as a number (beyond 2^53, or under- or overflowing a double): send it as a string`);
+  }
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : at("numbers must be finite");
   if (value === null || typeof value === "boolean") return undefined;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const p = jsonProblems(item, depth + 1);
+    for (const [i, item] of value.entries()) {
+      const p = jsonProblem(item, depth + 1, [...path, i]);
       if (p) return p;
     }
     return undefined;
   }
   if (typeof value === "object") {
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-      const p = jsonProblems(key, depth + 1) ?? jsonProblems(item, depth + 1);
+      const p = jsonProblem(key, depth + 1, path) ?? jsonProblem(item, depth + 1, [...path, key]);
       if (p) return p;
     }
     return undefined;
   }
-  return "must be JSON";
+  return at("must be JSON");
 }
 
-const jsonValue = z.unknown().superRefine((value, ctx) => {
-  const problem = jsonProblems(value, 0);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+const refuseUnstorable = (value: unknown, ctx: z.RefinementCtx) => {
+  const problem = jsonProblem(value, 0);
+  if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
+};
 
-const jsonObject = z
-  .record(z.string(), z.unknown())
-  .superRefine((value, ctx) => {
-    const problem = jsonProblems(value, 0);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+const jsonValue = z.unknown().superRefine(refuseUnstorable);
+
+const jsonObject = z.record(z.string(), z.unknown()).superRefine(refuseUnstorable);
 
 export const actorSchema = z.strictObject({
   type: z.enum(ACTOR_TYPES).optional(),

@@ -1,3 +1,4 @@
+import type { OrgFailure } from "@/lib/jobs/state";
 import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
@@ -25,6 +26,8 @@ export interface JobContext {
 
 export type JobOutcome =
   | { status: "succeeded"; runId: string; summary: JobSummary }
+  /** Some orgs failed (summary.failed_orgs), the others were done. */
+  | { status: "partial"; runId: string; summary: JobSummary; error: string }
   | { status: "failed"; runId: string; error: string }
   | { status: "skipped"; reason: string };
 
@@ -61,7 +64,14 @@ export async function runJob(name: JobName, fn: (ctx: JobContext) => Promise<Job
     const runId = uuidv7();
     await pool().query("insert into job_runs (id, job, org_id, status) values ($1, $2, $3, 'running')", [runId, name, orgId]);
     try {
-      const summary = await fn({ runId, orgIds: opts.orgIds });
+      const { failures, ...summary } = await fn({ runId, orgIds: opts.orgIds });
+      const failed = Array.isArray(failures) ? (failures as OrgFailure[]) : [];
+      if (failed.length > 0) {
+        const partial = { ...summary, failed_orgs: failed.map((f) => f.org_id) };
+        const error = failed.map((f) => `org ${f.org_id}: ${f.error}`).join("\n");
+        await pool().query("update job_runs set status = 'partial', finished_at = now(), summary = $2, error = $3 where id = $1", [runId, JSON.stringify(partial), error.slice(0, 2000)]);
+        return { status: "partial", runId, summary: partial, error };
+      }
       await pool().query("update job_runs set status = 'succeeded', finished_at = now(), summary = $2 where id = $1", [runId, JSON.stringify(summary)]);
       return { status: "succeeded", runId, summary };
     } catch (err) {

@@ -19,6 +19,7 @@ export function startScheduler(log: (line: string) => void = (l) => console.log(
       try {
         const outcome = await runScheduledJob(name);
         if (outcome.status === "failed") log(`[vigil] scheduled ${name} failed: ${outcome.error}`);
+        if (outcome.status === "partial") log(`[vigil] scheduled ${name} finished, except for: ${outcome.error}`);
       } catch (err) {
         // The database may be restarting: the next tick tries again.
         log(`[vigil] scheduled ${name} could not run: ${err instanceof Error ? err.message : String(err)}`);

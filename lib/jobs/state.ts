@@ -28,3 +28,31 @@ export async function orgsToProcess(orgIds?: string[]): Promise<string[]> {
   const { rows } = await pool().query<{ id: string }>("select id from organizations order by id");
   return rows.map((r) => r.id);
 }
+
+/** An org a run could not finish, and why (kept in job_runs and the server log, never sent to clients). */
+export interface OrgFailure {
+  org_id: string;
+  error: string;
+}
+
+/**
+ * Runs `fn` for each org in turn; one org's problem (a broken chain, a store that refuses a
+ * segment) is recorded and the run carries on with the others (docs/security.md, finding 2).
+ * When every org failed, the run failed: the first error is thrown.
+ */
+export async function forEachOrg<T>(job: string, orgs: string[], fn: (orgId: string) => Promise<T>): Promise<{ results: T[]; failed: OrgFailure[] }> {
+  const results: T[] = [];
+  const failed: OrgFailure[] = [];
+  let first: unknown;
+  for (const orgId of orgs) {
+    try {
+      results.push(await fn(orgId));
+    } catch (err) {
+      first ??= err;
+      console.error(`[vigil] job ${job}: org ${orgId} failed`, err);
+      failed.push({ org_id: orgId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  if (orgs.length > 0 && failed.length === orgs.length) throw first;
+  return { results, failed };
+}

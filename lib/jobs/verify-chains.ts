@@ -3,7 +3,7 @@ import { latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { verifyOrgChain } from "@/lib/integrity/verify";
 import { upsertAlert } from "@/lib/alerts/store";
 import { notifyAlert } from "@/lib/alerts/notify";
-import { orgsToProcess } from "@/lib/jobs/state";
+import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 
 /**
@@ -53,9 +53,9 @@ export async function verifyOrg(orgId: string): Promise<OrgVerifyResult> {
 
 export async function verifyJob(ctx: JobContext): Promise<JobSummary> {
   const orgs = await orgsToProcess(ctx.orgIds);
-  const results: OrgVerifyResult[] = [];
-  for (const orgId of orgs) results.push(await verifyOrg(orgId));
+  const { results, failed } = await forEachOrg("verify", orgs, (orgId) => verifyOrg(orgId));
   return {
+    failures: failed,
     orgs: results.length,
     checked: results.reduce((n, r) => n + r.checked, 0),
     checkpoints: results.filter((r) => r.checkpoint_seq !== null).length,

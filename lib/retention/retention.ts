@@ -3,7 +3,7 @@ import { appendEvents } from "@/lib/events/ingest";
 import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
 import { toDraft } from "@/lib/events/record";
 import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
-import { orgsToProcess } from "@/lib/jobs/state";
+import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { criticalSql, retentionPolicy } from "@/lib/retention/policy";
 import { activeHolds, notHeldSql } from "@/lib/retention/legal-holds";
@@ -198,10 +198,10 @@ export async function dropExpiredPartitions(now = new Date()): Promise<Array<{ p
 
 export async function retentionJob(ctx: JobContext): Promise<JobSummary> {
   const orgs = await orgsToProcess(ctx.orgIds);
-  const results: OrgRetentionResult[] = [];
-  for (const orgId of orgs) results.push(await applyRetention(orgId));
+  const { results, failed } = await forEachOrg("retention", orgs, (orgId) => applyRetention(orgId));
   const partitions = ctx.orgIds ? [] : await dropExpiredPartitions();
   return {
+    failures: failed,
     orgs: results.length,
     held: results.filter((r) => r.held).length,
     archived_segments: results.reduce((n, r) => n + r.archived_segments, 0),
@@ -215,13 +215,13 @@ export async function backupJob(ctx: JobContext): Promise<JobSummary> {
   const orgs = await orgsToProcess(ctx.orgIds);
   let segments = 0;
   let events = 0;
-  for (const orgId of orgs) {
+  const { failed } = await forEachOrg("backup", orgs, async (orgId) => {
     const head = await pool().query<{ seq: number }>("select seq from chain_heads where org_id = $1", [orgId]);
     const headSeq = Number(head.rows[0]?.seq ?? 0);
-    if (headSeq === 0) continue;
+    if (headSeq === 0) return;
     const written = await segmentsWithReceipts(orgId, headSeq, "backup");
     segments += written.length;
     events += written.reduce((n, s) => n + s.count, 0);
-  }
-  return { orgs: orgs.length, segments, events };
+  });
+  return { failures: failed, orgs: orgs.length, segments, events };
 }
