@@ -4,6 +4,7 @@ import { env } from "@/lib/env";
 import { attemptSignIn, recordSignOut } from "@/lib/auth/sign-in";
 import { clientIpFromHeaders } from "@/lib/api/client-ip";
 import { liveSession, revokeSession, SESSION_IDLE_S, startUserSession } from "@/lib/auth/user-sessions";
+import { safeAuthRedirect } from "@/lib/auth/return-path";
 
 /**
  * next-auth v4: Credentials (argon2id, lockout, blocklist, TOTP in lib/auth/sign-in.ts),
@@ -65,6 +66,10 @@ export function authOptions(): NextAuthOptions {
       }),
     ],
     callbacks: {
+      // One judge of every return path: next-auth's own default would pass "//evil" on as a path.
+      redirect({ url, baseUrl }) {
+        return safeAuthRedirect(url, baseUrl);
+      },
       async jwt({ token, user }) {
         if (user) {
           token.sub = user.id;

@@ -34,14 +34,41 @@ export function safeReturnPath(value: unknown, fallback = DEFAULT_RETURN_PATH): 
   } catch {
     return fallback;
   }
-  if (url.origin !== BASE) return fallback;
+  // The raw string passing says nothing about what it resolves to: dot segments (also
+  // spelled %2e) collapse afterwards, so "/./..//evil" and "/events/..//x" become "//…".
+  // Only the resolved result is returned, so only the resolved result is judged.
+  const resolved = url.pathname + url.search + url.hash;
+  if (url.origin !== BASE || !isSiteLocalPath(resolved)) return fallback;
   // Going "back" to sign-in or to an API route makes no sense after signing in, and a
   // download (an export, a report) must be started by the person, not by a sign-in link.
-  const p = url.pathname;
-  if (p === "/sign-in" || p.startsWith("/sign-in/") || p.startsWith("/api/") || p.startsWith("/events/export") || p.startsWith("/reports/download") || p.startsWith("/reports/runs/")) {
-    return fallback;
+  if (isPointlessTarget(url.pathname)) return fallback;
+  return resolved;
+}
+
+/** Exactly one leading slash, then nothing a browser could read as the start of a host. */
+function isSiteLocalPath(path: string): boolean {
+  return /^\/(?![/\\])/.test(path) && !path.includes("\\") && !hasControlCharacter(path);
+}
+
+function isPointlessTarget(p: string): boolean {
+  return p === "/sign-in" || p.startsWith("/sign-in/") || p.startsWith("/api/") || p.startsWith("/events/export") || p.startsWith("/reports/download") || p.startsWith("/reports/runs/");
+}
+
+/**
+ * Where next-auth may send a browser after sign-in or sign-out: a path of this site that
+ * passes `safeReturnPath`, else the sign-in page. Absolute URLs of this origin are judged by
+ * their path; any other origin is refused.
+ */
+export function safeAuthRedirect(url: string, baseUrl: string): string {
+  let candidate: string = url;
+  try {
+    const absolute = new URL(url);
+    if (absolute.origin !== new URL(baseUrl).origin) return `${baseUrl}/sign-in`;
+    candidate = absolute.pathname + absolute.search + absolute.hash;
+  } catch {
+    // Not absolute: judged as a path below.
   }
-  return url.pathname + url.search + url.hash;
+  return `${baseUrl}${safeReturnPath(candidate, "/sign-in")}`;
 }
 
 /** The sign-in page, asked to come back to `returnTo` when that is a path of this site. */
