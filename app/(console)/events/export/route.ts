@@ -1,3 +1,4 @@
+import { crossSiteRefusal } from "@/lib/auth/same-site";
 import { z } from "zod";
 import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { CSV_COLUMNS, EXPORT_FORMATS, ExportsBusyError, exportStream } from "@/lib/events/export";
@@ -62,8 +63,8 @@ export async function GET(req: Request): Promise<Response> {
   const check = toDraft(record(0, true), "console");
   if (!check.ok) return new Response(`This export can't be recorded: ${check.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, { status: 400 });
   // Exports start from the search page: a link from another site must not make one in someone's name.
-  const site = req.headers.get("sec-fetch-site");
-  if (site && site !== "same-origin") return new Response("Start exports from the search page.", { status: 403 });
+  const crossSite = crossSiteRefusal(req, "Start exports from the search page");
+  if (crossSite) return crossSite;
   const progress = exportId
     ? await startExportRun({ id: exportId, orgId: session.org.id, userId: actor.userId, format, filter: formatQuery(filter), reason }, filter)
     : null;

@@ -1,3 +1,4 @@
+import { crossSiteRefusal } from "@/lib/auth/same-site";
 import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { complianceReport } from "@/lib/reports/compliance";
 import { recordReportDownload, reportFileName, verifyAndCheckpoint } from "@/lib/reports/download";
@@ -18,6 +19,8 @@ export async function GET(req: Request, { params }: { params: Promise<{ report: 
   const { report: name } = await params;
   const { session, refusal } = await consoleAccess("reports:download");
   if (refusal) return new Response(refusalMessage(refusal, "download reports"), { status: refusalStatus(refusal) });
+  const crossSite = crossSiteRefusal(req, "Download reports from the Reports page");
+  if (crossSite) return crossSite;
   if (!Object.hasOwn(REPORTS, name)) return new Response("No such report.", { status: 404 });
   const report = name as keyof typeof REPORTS;
   const { period, error } = periodFromForm(paramsToObject(new URL(req.url).searchParams), session.org.timezone);

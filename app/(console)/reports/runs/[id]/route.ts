@@ -1,3 +1,4 @@
+import { crossSiteRefusal } from "@/lib/auth/same-site";
 import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { recordReportDownload } from "@/lib/reports/download";
 import { getReportRun } from "@/lib/reports/scheduled";
@@ -7,9 +8,11 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** A kept monthly report, from the console; recorded as REPORT_DOWNLOADED. */
-export async function GET(_req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { session, refusal } = await consoleAccess("reports:download");
   if (refusal) return new Response(refusalMessage(refusal, "download reports"), { status: refusalStatus(refusal) });
+  const crossSite = crossSiteRefusal(req, "Download reports from the Reports page");
+  if (crossSite) return crossSite;
   const run = await getReportRun(session.org.id, (await params).id);
   if (!run) return new Response("No such report.", { status: 404 });
   await recordReportDownload(session.org.id, {
