@@ -47,6 +47,8 @@ const envSchema = z.object({
   /** Alert e-mail: smtp://user:pass@host:port (smtps:// for TLS); absent, e-mail channels are recorded as failed. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional(),
   SMTP_FROM: z.string().min(3).default("Vigil <vigil@localhost>"),
+  /** Internal hosts, addresses or CIDRs (comma-separated) that webhooks may reach; everything non-public is refused otherwise (lib/net/outbound.ts). */
+  VIGIL_OUTBOUND_ALLOW: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

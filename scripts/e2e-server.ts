@@ -23,7 +23,7 @@ const demo = await seedDemo({ password: process.env.E2E_PASSWORD ?? "vigil-e2e-p
 fs.writeFileSync(path.join(os.tmpdir(), `vigil-e2e-${port}.json`), JSON.stringify({ apiKey: demo.apiKey, password: demo.password, databaseUrl: db.url }), { mode: 0o600 });
 await closePool();
 
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: db.url, AUTH_SECRET: "e2e-auth-secret-0123456789abcdef", CRON_SECRET: "e2e-cron-secret-0123456789abcdef" };
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: db.url, AUTH_SECRET: "e2e-auth-secret-0123456789abcdef", CRON_SECRET: "e2e-cron-secret-0123456789abcdef", VIGIL_OUTBOUND_ALLOW: "127.0.0.1" };
 if (needsBuild()) {
   const build = spawnSync("node_modules/.bin/next", ["build"], { stdio: "inherit", env });
   if (build.status !== 0) process.exit(1);

@@ -8,6 +8,7 @@ import { maskChanges, type Change } from "@/lib/audit/mask";
 import { withAudit, type AuditActor, type ConsoleEvent } from "@/lib/audit/record";
 import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
 import { isUuid } from "@/lib/uuid";
+import { targetProblem } from "@/lib/net/outbound";
 
 /**
  * Where the security team hears about alerts: e-mail (one or more recipients) and signed
@@ -52,7 +53,8 @@ export function normalizeTarget(kind: AlertChannel["kind"], raw: string): string
   } catch {
     throw invalid("enter an http(s) URL");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid("enter an http(s) URL");
+  const problem = targetProblem(url);
+  if (problem) throw invalid(problem);
   // The URL is shown back on the page and recorded in the trail: no credentials in it.
   if (url.username || url.password) throw invalid("leave credentials out of the URL: receivers check the signature instead");
   return url.toString();

@@ -6,6 +6,7 @@ import { env } from "@/lib/env";
 import { recordEvent } from "@/lib/events/ingest";
 import { ALERT_COLUMNS, rowToAlert, SEVERITY_RANK, type Alert } from "@/lib/alerts/store";
 import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
+import { sendOutbound } from "@/lib/net/outbound";
 
 /**
  * Notifying the security team: each alert goes to the org's channels (e-mail over SMTP,
@@ -145,19 +146,14 @@ async function sendOnce(d: DeliveryRow): Promise<{ ok: boolean; code: number | n
   if (d.kind === "webhook") {
     const secret = await channelSecret(d.channel_id);
     if (!secret) return { ok: false, code: null, error: "the webhook channel has no secret" };
-    try {
-      const res = await fetch(d.target, {
-        method: "POST",
-        headers: { "content-type": "application/json", [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, body), "vigil-delivery": d.id },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.body?.cancel().catch(() => {});
-      return { ok: res.ok, code: res.status, error: res.ok ? null : `HTTP ${res.status}` };
-    } catch (err) {
-      return { ok: false, code: null, error: err instanceof Error ? err.message : String(err) };
-    }
+    const sent = await sendOutbound(d.target, {
+      method: "POST",
+      headers: { "content-type": "application/json", [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, body), "vigil-delivery": d.id },
+      body,
+    });
+    return sent.ok ? { ok: true, code: sent.status, error: null } : { ok: false, code: sent.status, error: sent.reason };
   }
+  // SMTP is the operator's own server (SMTP_URL), not a tenant's choice: it stays outside lib/net/outbound.
   const smtp = env().SMTP_URL;
   if (!smtp) return { ok: false, code: null, error: "SMTP_URL is not set" };
   const alert = d.payload.alert as { title: string; severity: string; rule: string; id: string; count: number; first_seen: string; last_seen: string; subject: unknown };
