@@ -31,10 +31,10 @@ describe("console downloads refuse requests another site started", () => {
     const headers = { cookie: await sessionCookie(user), "sec-fetch-site": site };
     const runId = crypto.randomUUID();
     const answers = [
-      await get(downloadReport as Handler, "/reports/download/security?period=30d", headers, { report: "security" }),
-      await get(downloadReport as Handler, "/reports/download/compliance?period=30d", headers, { report: "compliance" }),
-      await get(reportRun as Handler, `/reports/runs/${runId}`, headers, { id: runId }),
-      await get(exportEvents as Handler, "/events/export?format=csv&reason=audit", headers),
+      await get(downloadReport as unknown as Handler, "/reports/download/security?period=30d", headers, { report: "security" }),
+      await get(downloadReport as unknown as Handler, "/reports/download/compliance?period=30d", headers, { report: "compliance" }),
+      await get(reportRun as unknown as Handler, `/reports/runs/${runId}`, headers, { id: runId }),
+      await get(exportEvents as unknown as Handler, "/events/export?format=csv&reason=audit", headers),
     ];
     expect(answers.map((a) => a.status)).toEqual([403, 403, 403, 403]);
     expect(await eventsOf(orgId, "REPORT_DOWNLOADED")).toEqual([]);
@@ -44,9 +44,9 @@ describe("console downloads refuse requests another site started", () => {
   it("a download the person starts on the site (same-origin) or by hand (none) is answered and recorded", async () => {
     const { orgId, user } = await orgWithUser("admin");
     const cookie = await sessionCookie(user);
-    const same = await get(downloadReport as Handler, "/reports/download/security?period=30d", { cookie, "sec-fetch-site": "same-origin" }, { report: "security" });
+    const same = await get(downloadReport as unknown as Handler, "/reports/download/security?period=30d", { cookie, "sec-fetch-site": "same-origin" }, { report: "security" });
     expect(same).toEqual({ status: 200, text: "(pdf)" });
-    const typed = await get(downloadReport as Handler, "/reports/download/compliance?period=30d", { cookie, "sec-fetch-site": "none" }, { report: "compliance" });
+    const typed = await get(downloadReport as unknown as Handler, "/reports/download/compliance?period=30d", { cookie, "sec-fetch-site": "none" }, { report: "compliance" });
     expect(typed.status).toBe(200);
     expect(await eventsOf(orgId, "REPORT_DOWNLOADED")).toHaveLength(2);
   }, 60_000);
