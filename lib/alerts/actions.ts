@@ -62,9 +62,9 @@ export async function blockFromAlert(
       value, kind: what === "actor" ? "actor" : undefined, reason: opts.reason ?? `alert ${alert.rule}: ${alert.title}`,
       createdBy: actorName(by), expiresAt: opts.expiresAt ?? null,
     });
-    const locked = entry.kind === "actor" ? await lockBlockedMembers(client, orgId, entry.value, entry.expires_at ? new Date(entry.expires_at) : null) : [];
+    const locked = entry.kind === "actor" ? await lockBlockedMembers(client, orgId, entry.value) : [];
     await timeline(client, orgId, alertId, null, by, "action",
-      `Blocked ${entry.kind} ${entry.value}${locked.length > 0 ? ` and locked their Vigil account` : ""}`);
+      `Blocked ${entry.kind} ${entry.value}${locked.length > 0 ? ` and shut their Vigil account out of this organization` : ""}`);
     return {
       result: entry,
       events: [{

@@ -1,14 +1,12 @@
 import type pg from "pg";
 
 /**
- * Blocking an account that is a Vigil user of the org locks the user (users.locked_until),
- * so sign-in refuses them as `locked`; the blocklist entry that comes with it ends their
- * console session and publishes the block. Unblocking clears the lock. An integrator's
- * actor that is no member of the org has no user to lock: only the blocklist holds it.
+ * Blocking an account that is a Vigil user of the org keeps that person out of this org: the
+ * org's blocklist is checked at sign-in and on every console request (lib/auth/sign-in.ts,
+ * lib/auth/session.ts). It never touches the account itself: a block in one org must not
+ * keep the person out of their other orgs, and unblocking must not reset a brute-force lock
+ * (docs/security.md, findings 1 and 9). These functions name the members a block concerns.
  */
-
-/** Far enough ahead to mean "until unblocked", near enough for every date library. */
-export const LOCKED_UNTIL_UNBLOCKED = new Date("9999-12-31T00:00:00.000Z");
 
 export interface LockedMember {
   id: string;
@@ -26,38 +24,14 @@ async function membersNamed(client: pg.PoolClient, orgId: string, actor: string)
   return rows;
 }
 
-/** Locks the org's members the actor names, until `until` (null: until unblocked). */
-export async function lockBlockedMembers(client: pg.PoolClient, orgId: string, actor: string, until: Date | null): Promise<LockedMember[]> {
-  const members = await membersNamed(client, orgId, actor);
-  const lockUntil = until ?? LOCKED_UNTIL_UNBLOCKED;
-  for (const m of members) {
-    // A longer lock already in place stays.
-    await client.query("update users set locked_until = greatest(coalesce(locked_until, $2), $2) where id = $1", [m.id, lockUntil]);
-  }
-  return members;
+/** The org's members an actor block names: shut out of this org (only) while it lasts. */
+export async function lockBlockedMembers(client: pg.PoolClient, orgId: string, actor: string): Promise<LockedMember[]> {
+  return membersNamed(client, orgId, actor);
 }
 
-/**
- * Clears the lock of the org's members the removed actor entry named, unless another
- * live actor entry (of any org they belong to) still blocks them.
- */
+/** The org's members a removed actor block named: back in this org, their account untouched. */
 export async function unlockUnblockedMembers(client: pg.PoolClient, orgId: string, actor: string): Promise<LockedMember[]> {
-  const members = await membersNamed(client, orgId, actor);
-  const unlocked: LockedMember[] = [];
-  for (const m of members) {
-    const { rows } = await client.query<{ id: string }>(
-      `update users u set locked_until = null, failed_attempts = 0
-       where u.id = $1 and u.locked_until is not null
-         and not exists (
-           select 1 from blocklist_entries b join memberships m on m.org_id = b.org_id and m.user_id = u.id
-           where b.kind = 'actor' and (b.expires_at is null or b.expires_at > now()) and (b.value = u.email or b.value = u.id::text)
-         )
-       returning u.id`,
-      [m.id],
-    );
-    if (rows[0]) unlocked.push(m);
-  }
-  return unlocked;
+  return membersNamed(client, orgId, actor);
 }
 
 /**

@@ -110,3 +110,17 @@ export async function findBlock(
   );
   return rows[0];
 }
+
+/** The orgs among `orgIds` whose blocklist holds the IP or one of the actors. */
+export async function blockingOrgs(orgIds: string[], subject: { ip?: string | null; actors: string[] }, db: pg.Pool | pg.PoolClient = pool()): Promise<string[]> {
+  if (orgIds.length === 0) return [];
+  const actors = subject.actors.filter(Boolean).map((a) => (a.includes("@") ? a.toLowerCase() : a));
+  const { rows } = await db.query<{ org_id: string }>(
+    `select distinct org_id from blocklist_entries
+     where org_id = any($1::uuid[]) and (expires_at is null or expires_at > now())
+       and case when kind in ('ip', 'cidr') then $2::inet is not null and $2::inet <<= value::inet
+                else value = any($3::text[]) end`,
+    [orgIds, subject.ip ?? null, actors],
+  );
+  return rows.map((r) => r.org_id);
+}

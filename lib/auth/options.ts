@@ -32,6 +32,12 @@ process.env.AUTH_TRUST_HOST ??= "true";
 /** Why a sign-in was refused, as the sign-in form reads it from next-auth's `error`. */
 export const SIGN_IN_ERRORS = ["mfa_required", "mfa_invalid", "rate_limited"] as const;
 
+/** The org the browser had open (the vigil-org cookie, lib/auth/session.ts), from a Cookie header. */
+function orgCookie(header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header.join("; ") : header;
+  return /(?:^|;\s*)vigil-org=([0-9a-fA-F-]{36})(?:;|$)/.exec(value ?? "")?.[1] ?? null;
+}
+
 export function authOptions(): NextAuthOptions {
   return {
     secret: env().AUTH_SECRET,
@@ -57,6 +63,7 @@ export function authOptions(): NextAuthOptions {
             code: credentials?.code ? String(credentials.code) : undefined,
             ip,
             userAgent,
+            orgHint: orgCookie(headers.cookie),
           });
           if (outcome.ok) return { ...outcome.user, sessionId: await startUserSession(outcome.user.id, { ip, userAgent }) };
           // next-auth hands a thrown message to the form as `error`; null is CredentialsSignin.
@@ -106,6 +113,7 @@ export function authOptions(): NextAuthOptions {
         await recordSignOut(token.sub, {
           ip: clientIpFromHeaders((name) => h.get(name)),
           userAgent: h.get("user-agent"),
+          orgId: orgCookie(h.get("cookie") ?? undefined),
         });
       },
     },

@@ -3,13 +3,14 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { authOptions } from "@/lib/auth/options";
-import { findBlock } from "@/lib/auth/blocklist";
+import { blockingOrgs, findBlock } from "@/lib/auth/blocklist";
 import { hasPermission, resolveMembership, type Membership } from "@/lib/auth/membership";
 import type { Permission } from "@/lib/auth/permissions";
 import type { AuditActor } from "@/lib/audit/record";
 import { clientIpFromHeaders } from "@/lib/api/client-ip";
 import { RETURN_PATH_HEADER, signInPath } from "@/lib/auth/return-path";
 import { liveSession } from "@/lib/auth/user-sessions";
+import { pool } from "@/lib/db/pool";
 
 /**
  * The console's session, for pages and server actions: the next-auth JWT gives the user
@@ -45,6 +46,11 @@ export function isTimeZone(tz: string | undefined): tz is string {
   }
 }
 
+async function memberOrgIds(userId: string): Promise<string[]> {
+  const { rows } = await pool().query<{ org_id: string }>("select org_id from memberships where user_id = $1", [userId]);
+  return rows.map((r) => r.org_id);
+}
+
 export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefined> => {
   const session = await getServerSession(authOptions());
   const userId = session?.user?.id;
@@ -53,12 +59,18 @@ export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefi
   const live = await liveSession(session.sessionId, userId);
   if (!live) return undefined;
   const jar = await cookies();
-  const membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value, live.cutOffOrgIds);
-  if (!membership) return undefined;
   const h = await headers();
   const ip = clientIpFromHeaders((name) => h.get(name)) ?? null;
-  // A block (an admin's, or an alert's response action) ends console access at once.
-  if (await findBlock([membership.org.id], { ip, actors: [membership.user.email, membership.user.id] })) return undefined;
+  let membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value, live.cutOffOrgIds);
+  if (!membership) return undefined;
+  // A block (an admin's, or an alert's response action) ends access to that org at once —
+  // to that org only: the person's other orgs stay open (docs/security.md, finding 1).
+  const subject = { ip, actors: [membership.user.email, membership.user.id] };
+  if (await findBlock([membership.org.id], subject)) {
+    const blocked = await blockingOrgs(await memberOrgIds(userId), subject);
+    membership = await resolveMembership(userId, jar.get(ORG_COOKIE)?.value, [...live.cutOffOrgIds, ...blocked]);
+    if (!membership) return undefined;
+  }
   const userAgent = h.get("user-agent");
   const tz = jar.get(TZ_COOKIE)?.value;
   return {

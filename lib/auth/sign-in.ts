@@ -1,17 +1,22 @@
 import { pool } from "@/lib/db/pool";
 import { hashPassword, verifyPassword } from "@/lib/auth/passwords";
 import { RateLimiter } from "@/lib/auth/rate-limit";
-import { findBlock } from "@/lib/auth/blocklist";
+import ipaddr from "ipaddr.js";
+import { blockingOrgs, findBlock } from "@/lib/auth/blocklist";
 import { consumeSecondFactor } from "@/lib/auth/mfa";
 import { recordEvent } from "@/lib/events/ingest";
 import { normalizeIp } from "@/lib/events/schema";
 import { describeDevice } from "@/lib/console/device";
 
 /**
- * Console sign-in: per-IP rate limit, blocklist, lockout, argon2id, TOTP. Every attempt by
- * a known person is an event in each org they belong to. The answer never tells an
- * attacker whether an account exists: an unknown email, a wrong password, a locked account
- * and a blocked address all answer `invalid` after the same argon2 work.
+ * Console sign-in: per-address rate limit (IPv6 by /64), blocklist, lockout, argon2id, TOTP.
+ * A sign-in opens one org — the one the `vigil-org` cookie asks for when the person is a member
+ * there and not blocked, else their first org that doesn't block them — and every attempt by a
+ * known person is an event of that org only: another org never sees it, and one org's
+ * blocklist keeps the person out of that org, not out of the others (docs/security.md,
+ * finding 1). The answer never tells an attacker whether an account exists: an unknown
+ * email, a wrong password, a locked account and a blocked address all answer `invalid` after
+ * the same argon2 work.
  */
 
 /** Failed attempts (passwords and MFA codes) before the account locks, and for how long. */
@@ -21,7 +26,7 @@ export const LOCK_MS = 15 * 60_000;
 export type SignInFailure = "invalid password" | "unknown user" | "locked" | "blocked IP" | "blocked actor" | "bad MFA code";
 
 export type SignInOutcome =
-  | { ok: true; user: { id: string; email: string; name: string } }
+  | { ok: true; user: { id: string; email: string; name: string }; orgId: string }
   | { ok: false; code: "invalid" }
   | { ok: false; code: "mfa_required" }
   | { ok: false; code: "mfa_invalid" }
@@ -34,6 +39,22 @@ export interface SignInAttempt {
   code?: string;
   ip?: string | null;
   userAgent?: string | null;
+  /** The org the browser last had open (the vigil-org cookie); only a hint. */
+  orgHint?: string | null;
+}
+
+/** The org a sign-in opens and is recorded in: the hinted one first, then by membership age. */
+export function signInOrg(orgIds: readonly string[], hint: string | null | undefined, blocked: readonly string[]): string | undefined {
+  const ordered = hint && orgIds.includes(hint) ? [hint, ...orgIds.filter((o) => o !== hint)] : [...orgIds];
+  return ordered.find((o) => !blocked.includes(o));
+}
+
+/** The rate limiter's key for an address: IPv4 whole, IPv6 by its /64 (one host's usual share). */
+export function rateLimitKey(ip: string | null): string {
+  if (!ip) return "signin:unknown";
+  if (!ip.includes(":")) return `signin:${ip}`;
+  const words = ipaddr.IPv6.parse(ip).parts.slice(0, 4);
+  return `signin:${words.map((w) => w.toString(16)).join(":")}::/64`;
 }
 
 // Sign-in attempts per client address: a burst of 30, then one every 2 seconds. (The
@@ -88,18 +109,13 @@ function loginEvent(user: UserRow, attempt: SignInAttempt, ip: string | null, ex
   };
 }
 
-/** Records the event in every org of the user; durable before the answer goes out. */
-async function recordInOrgs(orgIds: string[], event: Record<string, unknown>): Promise<void> {
-  await Promise.all(orgIds.map((orgId) => recordEvent(orgId, event, "console")));
-}
-
-async function fail(user: UserRow, attempt: SignInAttempt, ip: string | null, reason: SignInFailure, attempts: number, extra: Record<string, unknown> = {}): Promise<void> {
-  await recordInOrgs(user.org_ids, loginEvent(user, attempt, ip, {
+async function fail(orgId: string, user: UserRow, attempt: SignInAttempt, ip: string | null, reason: SignInFailure, attempts: number, extra: Record<string, unknown> = {}): Promise<void> {
+  await recordEvent(orgId, loginEvent(user, attempt, ip, {
     action: "LOGIN_FAILED",
     status: "failed",
     reason,
     metadata: { attempts, method: reason === "bad MFA code" ? "mfa" : "password", ...extra },
-  }));
+  }), "console");
 }
 
 /** Counts a failure and locks the account when it reaches the limit; answers the new count. */
@@ -115,7 +131,7 @@ async function countFailure(userId: string): Promise<{ attempts: number; lockedU
 
 export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): Promise<SignInOutcome> {
   const ip = attempt.ip ? (normalizeIp(attempt.ip) ?? null) : null;
-  const wait = limiter.take(`signin:${ip ?? "unknown"}`, 1, now);
+  const wait = limiter.take(rateLimitKey(ip), 1, now);
   if (wait > 0) return { ok: false, code: "rate_limited", retryAfter: wait };
 
   const email = attempt.email.trim().toLowerCase();
@@ -131,18 +147,23 @@ export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): P
     return { ok: false, code: "invalid" };
   }
 
-  // A locked account first: blocking a Vigil user's account from an alert locks it (and
-  // also lists it on the blocklist), and the record should say "locked".
+  const subject = { ip, actors: [user.email, user.id] };
+  const orgId = signInOrg(user.org_ids, attempt.orgHint, await blockingOrgs(user.org_ids, subject));
+  // The org the attempt was meant for: where a refusal is recorded.
+  const meant = signInOrg(user.org_ids, attempt.orgHint, [])!;
+
+  // A locked account (too many failures) first: the record should say "locked".
   if (user.locked_until && user.locked_until.getTime() > now) {
     await verifyPassword(await dummy(), attempt.password);
-    await fail(user, attempt, ip, "locked", user.failed_attempts, { locked_until: user.locked_until.toISOString() });
+    await fail(orgId ?? meant, user, attempt, ip, "locked", user.failed_attempts, { locked_until: user.locked_until.toISOString() });
     return { ok: false, code: "invalid" };
   }
 
-  const block = await findBlock(user.org_ids, { ip, actors: [user.email, user.id] });
-  if (block) {
+  // Every org of the person blocks them: refused, and recorded only where they meant to go.
+  if (!orgId) {
+    const block = (await findBlock([meant], subject))!;
     await verifyPassword(await dummy(), attempt.password);
-    await fail(user, attempt, ip, block.kind === "actor" ? "blocked actor" : "blocked IP", user.failed_attempts, { blocklist_entry: block.value });
+    await fail(meant, user, attempt, ip, block.kind === "actor" ? "blocked actor" : "blocked IP", user.failed_attempts, { blocklist_entry: block.value });
     return { ok: false, code: "invalid" };
   }
 
@@ -154,7 +175,7 @@ export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): P
 
   if (!(await verifyPassword(user.password_hash, attempt.password))) {
     const counted = await countFailure(user.id);
-    await fail(user, attempt, ip, "invalid password", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
+    await fail(orgId, user, attempt, ip, "invalid password", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
     return { ok: false, code: "invalid" };
   }
 
@@ -165,34 +186,36 @@ export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): P
     const factor = await consumeSecondFactor({ id: user.id, mfaSecret: user.mfa_secret }, attempt.code);
     if (!factor) {
       const counted = await countFailure(user.id);
-      await fail(user, attempt, ip, "bad MFA code", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
+      await fail(orgId, user, attempt, ip, "bad MFA code", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
       return { ok: false, code: counted.lockedUntil ? "invalid" : "mfa_invalid" };
     }
     method = factor === "totp" ? "password+totp" : "password+recovery_code";
   }
 
   await pool().query("update users set failed_attempts = 0, locked_until = null where id = $1", [user.id]);
-  await recordInOrgs(user.org_ids, loginEvent(user, attempt, ip, {
+  await recordEvent(orgId, loginEvent(user, attempt, ip, {
     action: "LOGIN_SUCCESS",
     status: "success",
     metadata: { method, mfa: Boolean(user.mfa_enabled_at) },
-  }));
-  return { ok: true, user: { id: user.id, email: user.email, name: user.name } };
+  }), "console");
+  return { ok: true, user: { id: user.id, email: user.email, name: user.name }, orgId };
 }
 
-/** LOGOUT in every org of the user (next-auth's signOut event). */
-export async function recordSignOut(userId: string, request: { ip?: string | null; userAgent?: string | null }): Promise<void> {
+/** LOGOUT in the org the person had open (next-auth's signOut event), else their first. */
+export async function recordSignOut(userId: string, request: { ip?: string | null; userAgent?: string | null; orgId?: string | null }): Promise<void> {
   const { rows } = await pool().query<UserRow>(
-    `select u.id, u.email, u.name, coalesce(array_agg(m.org_id) filter (where m.org_id is not null), '{}') as org_ids
+    `select u.id, u.email, u.name, coalesce(array_agg(m.org_id order by m.created_at) filter (where m.org_id is not null), '{}') as org_ids
      from users u left join memberships m on m.user_id = u.id where u.id = $1 group by u.id`,
     [userId],
   );
   const user = rows[0];
   if (!user) return;
+  const orgId = signInOrg(user.org_ids, request.orgId, []);
+  if (!orgId) return;
   const ip = request.ip ? (normalizeIp(request.ip) ?? null) : null;
-  await recordInOrgs(user.org_ids, loginEvent(user, { email: user.email, password: "", userAgent: request.userAgent }, ip, {
+  await recordEvent(orgId, loginEvent(user, { email: user.email, password: "", userAgent: request.userAgent }, ip, {
     action: "LOGOUT",
     status: "success",
     metadata: { trigger: "user" },
-  }));
+  }), "console");
 }

@@ -206,7 +206,7 @@ describe("Settings → Alert rules", () => {
 });
 
 describe("blocking an account", () => {
-  it("locks a Vigil user of the org until unblocked; sign-in says locked, then works again", async () => {
+  it("keeps a Vigil user of the org out of this org until unblocked, without touching their account", async () => {
     const { orgId, user: admin } = await orgWithUser("admin");
     await quiet(orgId);
     const member = await addUser(orgId, "manager");
@@ -219,14 +219,15 @@ describe("blocking an account", () => {
     await expect(blockFromAlert(orgId, alert!.id, "actor", { type: "user", id: member.id, email: member.email })).rejects.toThrow(/your own account/);
     const entry = await blockFromAlert(orgId, alert!.id, "actor", { type: "user", id: admin.id, email: admin.email });
     expect(entry).toMatchObject({ kind: "actor", value: member.email });
-    const { rows: [locked] } = await pool().query("select locked_until from users where id = $1", [member.id]);
-    expect(locked.locked_until.getTime()).toBeGreaterThan(Date.now() + 365 * 24 * 3600_000);
+    // The block acts in this org; the account itself (and the person's other orgs) is untouched.
+    const { rows: [account] } = await pool().query("select locked_until from users where id = $1", [member.id]);
+    expect(account.locked_until).toBeNull();
     const [created] = await eventsOf(orgId, "BLOCKLIST_ENTRY_CREATED");
     expect(created.metadata).toMatchObject({ kind: "actor", value: member.email, locked_users: [member.email] });
 
     expect(await attemptSignIn({ email: member.email, password: PASSWORD, ip: nextIp() })).toEqual({ ok: false, code: "invalid" });
     const refused = (await eventsOf(orgId, "LOGIN_FAILED")).filter((e) => e.source === "console").at(-1);
-    expect(refused).toMatchObject({ actor_email: member.email, reason: "locked" });
+    expect(refused).toMatchObject({ actor_email: member.email, reason: "blocked actor" });
     // The admin, not blocked, still signs in.
     expect((await attemptSignIn({ email: admin.email, password: PASSWORD, ip: nextIp() })).ok).toBe(true);
 
@@ -266,7 +267,7 @@ describe("blocking an account", () => {
     })));
     const massive = (await detect(orgId)).find((a) => a.rule === "mass_deletion");
     expect(massive).toMatchObject({ subject: { actor: deleter.email } });
-    expect((await pool().query("select locked_until from users where id = $1", [deleter.id])).rows[0].locked_until).not.toBeNull();
+    expect((await pool().query("select 1 from blocklist_entries where org_id = $1 and value = $2", [orgId, deleter.email])).rows).toHaveLength(1);
     const auto = (await eventsOf(orgId, "BLOCKLIST_ENTRY_CREATED")).at(-1);
     expect(auto).toMatchObject({ source: "system", metadata: { automatic: true, locked_users: [deleter.email] } });
     expect(await attemptSignIn({ email: deleter.email, password: PASSWORD, ip: nextIp() })).toEqual({ ok: false, code: "invalid" });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generate } from "otplib";
 import { pool, withTransaction } from "@/lib/db/pool";
-import { attemptSignIn, MAX_FAILED_ATTEMPTS, recordSignOut } from "@/lib/auth/sign-in";
+import { rateLimitKey, attemptSignIn, MAX_FAILED_ATTEMPTS, recordSignOut } from "@/lib/auth/sign-in";
 import { addBlocklistEntry } from "@/lib/auth/blocklist";
 import { newTotpSecret, sealSecret } from "@/lib/auth/mfa";
 import { PASSWORD, addUser, eventsOf, nextIp, orgWithUser } from "@/tests/integration/console-fixtures";
@@ -13,7 +13,7 @@ describe("console sign-in", () => {
     const { orgId, user } = await orgWithUser("manager");
     const ip = nextIp();
     const outcome = await attemptSignIn({ email: user.email.toUpperCase(), password: PASSWORD, ip, userAgent: UA });
-    expect(outcome).toEqual({ ok: true, user: { id: user.id, email: user.email, name: user.name } });
+    expect(outcome).toEqual({ ok: true, user: { id: user.id, email: user.email, name: user.name }, orgId });
     const [event] = await eventsOf(orgId, "LOGIN_SUCCESS");
     expect(event).toMatchObject({ status: "success", actor_email: user.email, ip, source: "console", category: "authentication" });
     expect(event.metadata).toMatchObject({ device: "Chrome 120 / Windows", browser: "Chrome 120", method: "password", mfa: false });
@@ -111,14 +111,42 @@ describe("console sign-in", () => {
     expect((await attemptSignIn({ email: user.email, password: PASSWORD, ip: nextIp() })).ok).toBe(true);
   });
 
-  it("records sign-in events in every org of a person, and LOGOUT", async () => {
-    const a = await orgWithUser("director");
-    const b = await orgWithUser("admin");
-    await addUser(b.orgId, "auditor", a.user.email);
-    expect((await attemptSignIn({ email: a.user.email, password: PASSWORD, ip: nextIp() })).ok).toBe(true);
-    expect(await eventsOf(a.orgId, "LOGIN_SUCCESS")).toHaveLength(1);
-    expect(await eventsOf(b.orgId, "LOGIN_SUCCESS")).toHaveLength(1);
-    await recordSignOut(a.user.id, { ip: "192.0.2.9", userAgent: UA });
-    expect(await eventsOf(b.orgId, "LOGOUT")).toMatchObject([{ actor_email: a.user.email, ip: "192.0.2.9" }]);
+  it("records a sign-in, a failure and LOGOUT only in the org the person signs into (finding 1)", async () => {
+    // Y's owner is also a member of X (say X's admin attached them): X must learn nothing of their Y sign-ins.
+    const y = await orgWithUser("owner");
+    const x = await orgWithUser("admin");
+    await addUser(x.orgId, "auditor", y.user.email);
+    expect(await attemptSignIn({ email: y.user.email, password: PASSWORD, ip: nextIp(), userAgent: UA, orgHint: y.orgId })).toMatchObject({ ok: true, orgId: y.orgId });
+    expect(await attemptSignIn({ email: y.user.email, password: "wrong", ip: nextIp(), orgHint: y.orgId })).toEqual({ ok: false, code: "invalid" });
+    await recordSignOut(y.user.id, { ip: "192.0.2.9", userAgent: UA, orgId: y.orgId });
+    expect(await eventsOf(y.orgId, "LOGIN_SUCCESS")).toHaveLength(1);
+    expect(await eventsOf(y.orgId, "LOGIN_FAILED")).toHaveLength(1);
+    expect(await eventsOf(y.orgId, "LOGOUT")).toMatchObject([{ actor_email: y.user.email, ip: "192.0.2.9" }]);
+    const seenByX = (await eventsOf(x.orgId)).filter((e) => e.actor_email === y.user.email);
+    expect(seenByX).toEqual([]);
+    // Without a hint, the first org the person joined opens.
+    expect(await attemptSignIn({ email: y.user.email, password: PASSWORD, ip: nextIp() })).toMatchObject({ ok: true, orgId: y.orgId });
+  });
+
+  it("an org's block keeps the person out of that org only (finding 1)", async () => {
+    const y = await orgWithUser("owner");
+    const x = await orgWithUser("admin");
+    await addUser(x.orgId, "auditor", y.user.email);
+    await pool().query("insert into blocklist_entries (id, org_id, kind, value, reason) values (gen_random_uuid(), $1, 'actor', $2, 'hostile')", [x.orgId, y.user.email]);
+    // Asked for X: X blocks them, so the sign-in opens Y, and X records nothing.
+    expect(await attemptSignIn({ email: y.user.email, password: PASSWORD, ip: nextIp(), orgHint: x.orgId })).toMatchObject({ ok: true, orgId: y.orgId });
+    expect((await eventsOf(x.orgId)).filter((e) => e.actor_email === y.user.email)).toEqual([]);
+    const { rows } = await pool().query("select locked_until, failed_attempts from users where id = $1", [y.user.id]);
+    expect(rows[0]).toEqual({ locked_until: null, failed_attempts: 0 });
+    // Blocked in every org they belong to: refused, recorded where they meant to go.
+    await pool().query("insert into blocklist_entries (id, org_id, kind, value, reason) values (gen_random_uuid(), $1, 'actor', $2, 'x')", [y.orgId, y.user.email]);
+    expect(await attemptSignIn({ email: y.user.email, password: PASSWORD, ip: nextIp(), orgHint: y.orgId })).toEqual({ ok: false, code: "invalid" });
+    expect((await eventsOf(y.orgId, "LOGIN_FAILED")).at(-1)).toMatchObject({ reason: "blocked actor" });
+  });
+
+  it("keys the sign-in rate limit by IPv4 address and by IPv6 /64 (finding 9)", () => {
+    expect(rateLimitKey("2001:db8:1:2:aaaa::1")).toBe(rateLimitKey("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+    expect(rateLimitKey("2001:db8:1:2::1")).not.toBe(rateLimitKey("2001:db8:1:3::1"));
+    expect(rateLimitKey("127.0.0.1")).not.toBe(rateLimitKey("127.0.0.2"));
   });
 });
