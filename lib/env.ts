@@ -38,6 +38,8 @@ const envSchema = z.object({
   /** Alert e-mail: smtp://user:pass@host:port (smtps:// for TLS); absent, e-mail channels are recorded as failed. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional(),
   SMTP_FROM: z.string().min(3).default("Vigil <vigil@localhost>"),
+  /** Where people reach this Vigil (https://vigil.example.com): the origin of links sent by e-mail, never taken from a request's Host. */
+  VIGIL_PUBLIC_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

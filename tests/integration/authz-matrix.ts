@@ -239,6 +239,7 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
     need: member(undefined, { allowMfaSetup: true }),
     probe: state(async ({ p }) => ({ code: p.user ? await (await enableMfa(p.user.id)).code() : "123456" })),
   },
+  "action app/(console)/settings/account/leave-actions.ts#leaveOrgAction": { need: member(undefined, { allowMfaSetup: true }), probe: state(() => ({})) },
   "action app/(console)/settings/alerts/actions.ts#updateRuleAction": {
     need: member("alerts:manage"),
     // A threshold never sent before (the default is 5): saving an unchanged rule records no event.
@@ -269,8 +270,11 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
   "action app/(console)/settings/blocklist/actions.ts#unblockAction": {
     need: member("settings:manage"), foreign: true, probe: state(async ({ w }) => ({ id: await w.blockEntry() })),
   },
-  "action app/(console)/settings/members/actions.ts#addMemberAction": {
-    need: member("members:manage"), probe: state(async () => ({ email: `new-${rand()}@example.com`, name: "New person", roleId: await director() })),
+  "action app/(console)/settings/members/actions.ts#inviteMemberAction": {
+    need: member("members:manage"), probe: state(async () => ({ email: `new-${rand()}@example.com`, roleId: await director() })),
+  },
+  "action app/(console)/settings/members/actions.ts#revokeInvitationAction": {
+    need: member("members:manage"), foreign: true, probe: state(async ({ w }) => ({ invitationId: await w.invitation() })),
   },
   "action app/(console)/settings/members/actions.ts#changeRoleAction": {
     need: member("members:manage"), foreign: true, probe: state(async ({ w }) => ({ membershipId: await w.member(), roleId: await director() })),

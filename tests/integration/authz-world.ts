@@ -108,6 +108,18 @@ export class World {
     });
   }
 
+  /** A pending invitation to a fresh address. */
+  invitation(): Promise<string> {
+    return this.fresh(async () => {
+      const id = uuidv7();
+      await pool().query(
+        "insert into invitations (id, org_id, email, role_id, token_hash, expires_at) values ($1, $2, $3, (select id from roles where key = 'director' and org_id is null), $4, now() + interval '7 days')",
+        [id, this.orgId, `invited-${rand()}@example.com`, rand() + rand()],
+      );
+      return id;
+    });
+  }
+
   customRole(): Promise<string> {
     return this.fresh(async () => {
       const id = uuidv7();
