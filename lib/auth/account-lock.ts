@@ -46,7 +46,7 @@ export async function unlockUnblockedMembers(client: pg.PoolClient, orgId: strin
   const unlocked: LockedMember[] = [];
   for (const m of members) {
     const { rows } = await client.query<{ id: string }>(
-      `update users u set locked_until = null, failed_attempts = 0
+      `update users u set locked_until = null
        where u.id = $1 and u.locked_until is not null
          and not exists (
            select 1 from blocklist_entries b join memberships m on m.org_id = b.org_id and m.user_id = u.id
