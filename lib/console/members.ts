@@ -1,8 +1,5 @@
-import crypto from "node:crypto";
 import type pg from "pg";
-import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { hashPassword } from "@/lib/auth/passwords";
 import { ConsoleError } from "@/lib/auth/console-error";
 import { knownPermissions } from "@/lib/auth/membership";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
@@ -10,8 +7,8 @@ import { assertCanGrant, assertCanManage, type Actor } from "@/lib/console/rules
 import { isUuid } from "@/lib/uuid";
 
 /**
- * Members of an org: add (a new person gets a one-time password shown once), change role,
- * remove. Each change is a PERMISSIONS_CHANGED event with the previous role, written in the
+ * Members of an org: change role, remove, leave (people join by accepting an invitation:
+ * lib/console/invitations.ts). Each change is a PERMISSIONS_CHANGED event with the previous role, written in the
  * change's transaction.
  */
 
@@ -100,43 +97,6 @@ async function otherOwners(client: pg.PoolClient, orgId: string, membershipId: s
 
 const builtInKey = (m: { role_key: string; built_in: boolean }) => (m.built_in ? m.role_key : null);
 
-export async function addMember(
-  orgId: string,
-  actor: Actor & { audit: AuditActor },
-  input: { email: string; name?: string; roleId: string },
-): Promise<{ temporaryPassword?: string }> {
-  const email = input.email.trim().toLowerCase();
-  const role = await roleInOrg(pool(), orgId, input.roleId);
-  assertCanGrant(actor, role.permissions, role.key, "grant");
-  const temporaryPassword = crypto.randomBytes(12).toString("base64url");
-  const passwordHash = await hashPassword(temporaryPassword);
-  return withAudit(orgId, actor.audit, async (client) => {
-    const existing = await client.query<{ id: string; name: string }>("select id, name from users where email = $1 for update", [email]);
-    let userId = existing.rows[0]?.id;
-    let created = false;
-    if (!userId) {
-      userId = uuidv7();
-      created = true;
-      await client.query("insert into users (id, email, name, password_hash) values ($1, $2, $3, $4)", [userId, email, input.name?.trim() || email.split("@")[0], passwordHash]);
-    }
-    const inserted = await client.query(
-      "insert into memberships (id, org_id, user_id, role_id) values ($1, $2, $3, $4) on conflict (org_id, user_id) do nothing",
-      [uuidv7(), orgId, userId, role.id],
-    );
-    if (!inserted.rowCount) throw new ConsoleError("conflict", `${email} is already a member.`, { email: "is already a member" });
-    return {
-      result: created ? { temporaryPassword } : {},
-      events: [{
-        action: "PERMISSIONS_CHANGED",
-        category: "settings",
-        targets: [{ type: "user", id: userId, name: email }],
-        changes: [{ field: "role", before: null, after: role.name }],
-        metadata: { action: "member_added", user: email, new_role: role.name, previous_role: null, new_account: created },
-      }],
-    };
-  });
-}
-
 export async function changeMemberRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { membershipId: string; roleId: string }): Promise<void> {
   await withAudit(orgId, actor.audit, async (client) => {
     const member = await lockMember(client, orgId, input.membershipId);
@@ -181,6 +141,33 @@ export async function removeMember(orgId: string, actor: Actor & { audit: AuditA
         targets: [{ type: "user", id: member.user_id, name: member.email }],
         changes: [{ field: "role", before: member.role_name, after: null }],
         metadata: { action: "member_removed", user: member.email, new_role: null, previous_role: member.role_name },
+      }],
+    };
+  });
+}
+
+/** The signed-in person leaves the org; the last owner can't (the org keeps an owner). */
+export async function leaveOrg(orgId: string, actor: AuditActor): Promise<void> {
+  await withAudit(orgId, actor, async (client) => {
+    const { rows } = await client.query<{ id: string; role_key: string; role_name: string; built_in: boolean }>(
+      `select m.id, r.key as role_key, r.name as role_name, r.built_in from memberships m join roles r on r.id = m.role_id
+       where m.org_id = $1 and m.user_id = $2 for update of m`,
+      [orgId, actor.userId],
+    );
+    const member = rows[0];
+    if (!member) throw new ConsoleError("not_found", "You are not a member of this organization.");
+    if (builtInKey(member) === "owner" && (await otherOwners(client, orgId, member.id)) === 0) {
+      throw new ConsoleError("invalid", "You are the last owner: make someone else an owner before you leave.");
+    }
+    await client.query("delete from memberships where org_id = $1 and id = $2", [orgId, member.id]);
+    return {
+      result: undefined,
+      events: [{
+        action: "MEMBER_LEFT",
+        category: "settings",
+        targets: [{ type: "user", id: actor.userId, name: actor.email }],
+        changes: [{ field: "role", before: member.role_name, after: null }],
+        metadata: { user: actor.email, previous_role: member.role_name },
       }],
     };
   });

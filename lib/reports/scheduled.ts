@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
-import nodemailer from "nodemailer";
+import { sendSmtp } from "@/lib/mail/smtp";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { env } from "@/lib/env";
 import { formatBytes } from "@/lib/reports/format";
 import { startOfDayIn, type ReportPeriod } from "@/lib/reports/period";
 import { securityReport, type SecurityReport } from "@/lib/reports/security";
@@ -36,16 +35,7 @@ export function previousMonth(now: Date, timezone: string): ReportPeriod & { lab
   return { preset: null, from, to, label };
 }
 
-const smtpMail: SendMail = async (m) => {
-  const url = env().SMTP_URL;
-  if (!url) throw new Error("SMTP_URL is not set");
-  const transport = nodemailer.createTransport(url);
-  try {
-    await transport.sendMail({ from: env().SMTP_FROM, to: m.to, subject: m.subject, text: m.text, attachments: [m.attachment] });
-  } finally {
-    transport.close();
-  }
-};
+const smtpMail: SendMail = (m) => sendSmtp({ to: m.to, subject: m.subject, text: m.text, attachments: [m.attachment] });
 
 export interface MonthlyRunResult {
   orgId: string;

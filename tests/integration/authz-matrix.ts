@@ -113,6 +113,21 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
   // (sign-in, sign-out, session, CSRF) are the way in, each guarded by next-auth itself.
   "page /": { need: PUBLIC, probe: page(() => ({ path: "/" })) },
   "page /sign-in": { need: PUBLIC, probe: page(() => ({ path: "/sign-in" })) },
+  // An invitation link: the token is the capability (issue 10, finding 1).
+  "page /invite/[token]": { need: PUBLIC, probe: page(async ({ w }) => { const token = await w.invitationToken(); return { path: `/invite/${token}`, params: { token } }; }) },
+  "action app/(auth)/invite/[token]/actions.ts#acceptAsNewPersonAction": {
+    need: PUBLIC,
+    except: {
+      "other-org": { outcome: "not_found", why: "they hold no link of this org: a made-up one is answered like a missing one" },
+      "key:other-org": { outcome: "not_found", why: "they hold no link of this org: a made-up one is answered like a missing one" },
+    },
+    probe: state(async ({ w, p }) => ({ token: p.name.endsWith("other-org") ? "not-a-token" : await w.invitationToken(), name: "New person", password: "a long enough password" })),
+  },
+  "action app/(auth)/invite/[token]/actions.ts#acceptAsSignedInAction": {
+    need: member(undefined, { allowMfaSetup: true }),
+    except: { "other-org": { outcome: "not_found", why: "only the invited address accepts; anyone else gets the answer of a missing link" } },
+    probe: state(async ({ w, p }) => ({ token: await w.invitationToken(p.name === "other-org" ? undefined : p.user?.email) })),
+  },
   "GET /api/health": { need: PUBLIC, probe: get(() => ({ path: "/api/health" })) },
   "GET /api/v1/openapi.json": { need: PUBLIC, probe: get(() => ({ path: "/api/v1/openapi.json" })) },
   "GET /api/auth/[...nextauth]": { need: PUBLIC, probe: get(() => ({ path: "/api/auth/session", params: { nextauth: ["session"] } })) },
@@ -239,6 +254,7 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
     need: member(undefined, { allowMfaSetup: true }),
     probe: state(async ({ p }) => ({ code: p.user ? await (await enableMfa(p.user.id)).code() : "123456" })),
   },
+  "action app/(console)/settings/account/leave-actions.ts#leaveOrgAction": { need: member(undefined, { allowMfaSetup: true }), probe: state(() => ({})) },
   "action app/(console)/settings/alerts/actions.ts#updateRuleAction": {
     need: member("alerts:manage"),
     // A threshold never sent before (the default is 5): saving an unchanged rule records no event.
@@ -269,8 +285,11 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
   "action app/(console)/settings/blocklist/actions.ts#unblockAction": {
     need: member("settings:manage"), foreign: true, probe: state(async ({ w }) => ({ id: await w.blockEntry() })),
   },
-  "action app/(console)/settings/members/actions.ts#addMemberAction": {
-    need: member("members:manage"), probe: state(async () => ({ email: `new-${rand()}@example.com`, name: "New person", roleId: await director() })),
+  "action app/(console)/settings/members/actions.ts#inviteMemberAction": {
+    need: member("members:manage"), probe: state(async () => ({ email: `new-${rand()}@example.com`, roleId: await director() })),
+  },
+  "action app/(console)/settings/members/actions.ts#revokeInvitationAction": {
+    need: member("members:manage"), foreign: true, probe: state(async ({ w }) => ({ invitationId: await w.invitation() })),
   },
   "action app/(console)/settings/members/actions.ts#changeRoleAction": {
     need: member("members:manage"), foreign: true, probe: state(async ({ w }) => ({ membershipId: await w.member(), roleId: await director() })),

@@ -108,6 +108,29 @@ export class World {
     });
   }
 
+  /** A pending invitation to a fresh address. */
+  invitation(): Promise<string> {
+    return this.fresh(async () => {
+      const id = uuidv7();
+      await pool().query(
+        "insert into invitations (id, org_id, email, role_id, token_hash, expires_at) values ($1, $2, $3, (select id from roles where key = 'director' and org_id is null), $4, now() + interval '7 days')",
+        [id, this.orgId, `invited-${rand()}@example.com`, rand() + rand()],
+      );
+      return id;
+    });
+  }
+
+  /** The token of a pending invitation (to `email`, else a fresh address). */
+  async invitationToken(email?: string): Promise<string> {
+    if (this.isMissing) return rand();
+    const token = crypto.randomBytes(32).toString("base64url");
+    await pool().query(
+      "insert into invitations (id, org_id, email, role_id, token_hash, expires_at) values ($1, $2, $3, (select id from roles where key = 'director' and org_id is null), encode(sha256($4::bytea), 'hex'), now() + interval '7 days')",
+      [uuidv7(), this.orgId, email ?? `invited-${rand()}@example.com`, token],
+    );
+    return token;
+  }
+
   customRole(): Promise<string> {
     return this.fresh(async () => {
       const id = uuidv7();

@@ -4,7 +4,8 @@ import { resolveMembership } from "@/lib/auth/membership";
 import type { Permission } from "@/lib/auth/permissions";
 import { BUILT_IN_ROLES } from "@/lib/auth/permissions";
 import { ConsoleError } from "@/lib/auth/console-error";
-import { addMember, changeMemberRole, removeMember } from "@/lib/console/members";
+import { changeMemberRole, removeMember } from "@/lib/console/members";
+import { inviteMember } from "@/lib/console/invitations";
 import { createRole, updateRole } from "@/lib/console/roles";
 import { createConsoleApiKey, revokeConsoleApiKey } from "@/lib/console/api-keys";
 import { blockFromConsole, updateOrgSettings, getOrgSettings } from "@/lib/console/org-settings";
@@ -74,7 +75,7 @@ describe("memberships and permissions", () => {
     await refused(changeMemberRole(orgId, opsActor, { membershipId: await membershipId(orgId, ops.id), roleId: await roleId("admin") }));
     // Granting a role holding permissions you lack is refused, to others too.
     await refused(changeMemberRole(orgId, opsActor, { membershipId: await membershipId(orgId, manager.id), roleId: await roleId("admin") }));
-    await refused(addMember(orgId, opsActor, { email: "friend@example.com", roleId: await roleId("director") }));
+    await refused(inviteMember(orgId, opsActor, { email: "friend@example.com", roleId: await roleId("director") }));
     // Acting on someone whose role holds more than yours is refused.
     await refused(removeMember(orgId, opsActor, { membershipId: await membershipId(orgId, manager.id) }));
     // A custom role can't be given permissions its creator lacks, nor widened by its holder.

@@ -5,6 +5,8 @@ import { PageHeader } from "@/components/console/page-header";
 import { MfaPanel } from "@/components/settings/mfa-panel";
 import { Notice } from "@/components/ui/alert";
 import { Card, CardHeader } from "@/components/ui/card";
+import { ActionForm } from "@/components/settings/action-form";
+import { leaveOrgAction } from "./leave-actions";
 import { confirmMfaAction, disableMfaAction, regenerateRecoveryCodesAction, startMfaAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your account" };
@@ -24,6 +26,12 @@ export default async function AccountPage() {
         <CardHeader title="Two-factor authentication" description="Changes are recorded as MFA_ENABLED, MFA_RECOVERY_CODES_REGENERATED or MFA_DISABLED in each of your organizations." />
         <div className="p-5">
           <MfaPanel enabled={mfa.enabled} requiredBy={mfa.requiredBy} recoveryCodesLeft={mfa.recoveryCodesLeft} start={startMfaAction} confirm={confirmMfaAction} disable={disableMfaAction} regenerate={regenerateRecoveryCodesAction} />
+        </div>
+      </Card>
+      <Card className="mt-5">
+        <CardHeader title="Leave organization" description={`You stop being a member of ${session.org.name}; your account and your other organizations stay. The last owner can't leave.`} />
+        <div className="p-5">
+          <ActionForm action={leaveOrgAction} submitLabel={`Leave ${session.org.name}`} submitVariant="danger" confirm={`Leave ${session.org.name}?`} testId="leave-org" />
         </div>
       </Card>
     </>

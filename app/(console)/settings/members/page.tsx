@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { requireSession, can } from "@/lib/auth/session";
 import { knownPermissions } from "@/lib/auth/membership";
 import { listMembers } from "@/lib/console/members";
+import { listInvitations } from "@/lib/console/invitations";
 import { listRoles } from "@/lib/console/roles";
 import { actorOf, mayGrant, mayManage } from "@/lib/console/rules";
 import { NoAccess } from "@/components/console/no-access";
@@ -10,14 +11,14 @@ import { ActionForm, FormInput, FormSelect } from "@/components/settings/action-
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { formatInZone } from "@/lib/console/time";
-import { addMemberAction, changeRoleAction, removeMemberAction } from "./actions";
+import { changeRoleAction, inviteMemberAction, removeMemberAction, revokeInvitationAction } from "./actions";
 
 export const metadata: Metadata = { title: "Members" };
 
 export default async function MembersPage() {
   const session = await requireSession();
   if (!can(session, "members:manage")) return <NoAccess what="members" />;
-  const [members, roles] = await Promise.all([listMembers(session.org.id), listRoles(session.org.id)]);
+  const [members, roles, invitations] = await Promise.all([listMembers(session.org.id), listRoles(session.org.id), listInvitations(session.org.id)]);
   const actor = actorOf(session);
   const byId = new Map(roles.map((r) => [r.id, r]));
   const grantable = roles.filter((r) => mayGrant(actor, r)).map((r) => ({ value: r.id, label: r.builtIn ? r.name : `${r.name} (custom)` }));
@@ -25,17 +26,37 @@ export default async function MembersPage() {
     <>
       <PageHeader title="Members" description={`People who can sign in to ${session.org.name}, and their roles. Role changes take effect on their next page load.`} />
       <Card>
-        <CardHeader title="Add a member" description="Someone new gets a temporary password, shown once. Someone with a Vigil account keeps theirs." />
+        <CardHeader title="Invite a member" description="They get a link that works once within 7 days: someone new sets their own password, someone with a Vigil account accepts while signed in. Nobody joins until they accept." />
         <div className="p-5">
-          <ActionForm action={addMemberAction} submitLabel="Add member" resetOnSuccess testId="add-member">
-            <div className="grid gap-3 sm:grid-cols-3">
+          <ActionForm action={inviteMemberAction} submitLabel="Invite" resetOnSuccess testId="invite-member">
+            <div className="grid gap-3 sm:grid-cols-2">
               <FormInput name="email" label="Email" type="email" required autoComplete="off" />
-              <FormInput name="name" label="Name" autoComplete="off" />
               <FormSelect name="roleId" label="Role" options={grantable} defaultValue={roles.find((r) => r.key === "director")?.id} />
             </div>
           </ActionForm>
         </div>
       </Card>
+      {invitations.length > 0 && (
+        <Card className="mt-5 overflow-x-auto">
+          <CardHeader title="Pending invitations" />
+          <table className="w-full text-sm" data-testid="invitations">
+            <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+              {invitations.map((i) => (
+                <tr key={i.id} data-testid="invitation-row">
+                  <td className="px-4 py-2.5">{i.email}</td>
+                  <td className="px-4 py-2.5">{i.roleName}</td>
+                  <td className="px-4 py-2.5 text-slate-500">expires {formatInZone(i.expiresAt, session.timeZone).slice(0, 16)}</td>
+                  <td className="px-4 py-2.5 text-right">
+                    <ActionForm action={revokeInvitationAction} submitLabel="Revoke" submitVariant="danger" inline confirm={`Revoke the invitation of ${i.email}?`}>
+                      <input type="hidden" name="invitationId" value={i.id} />
+                    </ActionForm>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <Card className="mt-5 overflow-x-auto">
         <table className="w-full text-sm" data-testid="members">
           <thead className="border-b border-slate-200 bg-slate-50 text-left text-xs text-slate-500 dark:border-slate-800 dark:bg-slate-900/60">

@@ -1,0 +1,50 @@
+"use server";
+
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { clientIpFromHeaders } from "@/lib/api/client-ip";
+import { ConsoleError, formDataToObject, zodFieldErrors, type ActionState } from "@/lib/auth/action";
+import { getConsoleSession } from "@/lib/auth/session";
+import { acceptAsNewPerson, acceptAsSignedIn, PASSWORD_MAX, PASSWORD_MIN } from "@/lib/console/invitations";
+
+/**
+ * The invitation page's two ways in (issue 10, finding 1): a new person sets their own
+ * password (then signs in with it), or the signed-in holder of the invited address accepts.
+ */
+
+const refusal = (err: unknown): ActionState => {
+  if (err instanceof ConsoleError) return { ok: false, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
+  throw err;
+};
+
+const newPerson = z.object({
+  token: z.string().min(1).max(100),
+  name: z.string().trim().min(1, "enter your name").max(200),
+  password: z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(PASSWORD_MAX),
+});
+
+export async function acceptAsNewPersonAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const parsed = newPerson.safeParse(formDataToObject(form));
+  if (!parsed.success) return { ok: false, code: "invalid", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+  const h = await headers();
+  try {
+    const { email } = await acceptAsNewPerson(parsed.data.token, parsed.data, { ip: clientIpFromHeaders((n) => h.get(n)) ?? null, userAgent: h.get("user-agent") });
+    return { ok: true, message: `Your account is ready: sign in as ${email} with the password you chose.` };
+  } catch (err) {
+    return refusal(err);
+  }
+}
+
+export async function acceptAsSignedInAction(_prev: ActionState, form: FormData): Promise<ActionState> {
+  const parsed = z.object({ token: z.string().min(1).max(100) }).safeParse(formDataToObject(form));
+  if (!parsed.success) return { ok: false, code: "invalid", message: "This invitation link can't be used." };
+  const session = await getConsoleSession();
+  if (!session) return { ok: false, code: "signed_out", message: "Sign in as the invited address to accept." };
+  try {
+    await acceptAsSignedIn(parsed.data.token, session.actor);
+  } catch (err) {
+    return refusal(err);
+  }
+  redirect("/");
+}
