@@ -3,17 +3,31 @@ import { generate } from "otplib";
 import { demoCredentials } from "./fixtures";
 import { signIn, setClientIp } from "./console-helpers";
 
-/** Adds a member through the Members page and answers the temporary password shown once. */
+/**
+ * Invites a member through the Members page (the admin sees a link, never a password), then
+ * opens the link signed out, as the new person, who sets their own password (finding 1).
+ */
 async function addMember(page: Page, email: string, role: string): Promise<string> {
   await page.goto("/settings/members");
-  const form = page.getByTestId("add-member");
+  const form = page.getByTestId("invite-member");
   await form.getByLabel("Email").fill(email);
-  await form.getByLabel("Name").fill(email.split("@")[0]!);
   await form.getByLabel("Role").selectOption({ label: role });
-  await form.getByRole("button", { name: "Add member" }).click();
+  await form.getByRole("button", { name: "Invite" }).click();
   const secret = form.getByTestId("secret-values");
   await expect(secret).toBeVisible();
-  return (await secret.innerText()).trim();
+  const link = (await secret.innerText()).trim();
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{20,}$/);
+  const password = `own-password-${Math.random().toString(36).slice(2, 12)}`;
+  const context = await page.context().browser()!.newContext();
+  const invitee = await context.newPage();
+  await invitee.goto(new URL(link, page.url()).href);
+  const accept = invitee.getByTestId("accept-new-person");
+  await accept.getByLabel("Your name").fill(email.split("@")[0]!);
+  await accept.getByLabel("Choose a password").fill(password);
+  await accept.getByRole("button", { name: "Create my account and join" }).click();
+  await expect(invitee.getByText(/Your account is ready/)).toBeVisible();
+  await context.close();
+  return password;
 }
 
 async function signOut(page: Page) {

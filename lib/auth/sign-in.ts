@@ -129,6 +129,31 @@ async function countFailure(userId: string): Promise<{ attempts: number; lockedU
   return { attempts: rows[0]?.failed_attempts ?? 0, lockedUntil: rows[0]?.locked_until ?? null };
 }
 
+/**
+ * Takes one of the account's attempts before the password is checked, in one statement:
+ * parallel guesses each take their own, and once the limit is reached none is left, so 25
+ * guesses at once check at most MAX_FAILED_ATTEMPTS passwords (finding 9). Undefined: locked.
+ */
+async function reserveAttempt(userId: string): Promise<{ attempts: number; lockedUntil: Date | null } | undefined> {
+  const { rows } = await pool().query<{ failed_attempts: number; locked_until: Date | null }>(
+    `update users set failed_attempts = failed_attempts + 1,
+       locked_until = case when failed_attempts + 1 >= $2 then now() + make_interval(secs => $3) else locked_until end
+     where id = $1 and (locked_until is null or locked_until <= now()) returning failed_attempts, locked_until`,
+    [userId, MAX_FAILED_ATTEMPTS, LOCK_MS / 1000],
+  );
+  return rows[0] ? { attempts: rows[0].failed_attempts, lockedUntil: rows[0].locked_until } : undefined;
+}
+
+/** A right password gives its reserved attempt back (and the lock it may have set). */
+async function releaseAttempt(userId: string): Promise<void> {
+  await pool().query(
+    `update users set failed_attempts = greatest(failed_attempts - 1, 0),
+       locked_until = case when failed_attempts - 1 < $2 then null else locked_until end
+     where id = $1`,
+    [userId, MAX_FAILED_ATTEMPTS],
+  );
+}
+
 export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): Promise<SignInOutcome> {
   const ip = attempt.ip ? (normalizeIp(attempt.ip) ?? null) : null;
   const wait = limiter.take(rateLimitKey(ip), 1, now);
@@ -173,11 +198,18 @@ export async function attemptSignIn(attempt: SignInAttempt, now = Date.now()): P
     user.failed_attempts = 0;
   }
 
-  if (!(await verifyPassword(user.password_hash, attempt.password))) {
-    const counted = await countFailure(user.id);
-    await fail(orgId, user, attempt, ip, "invalid password", counted.attempts, counted.lockedUntil ? { locked_until: counted.lockedUntil.toISOString() } : {});
+  const reserved = await reserveAttempt(user.id);
+  if (!reserved) {
+    // Parallel attempts used the last ones up: locked now.
+    await verifyPassword(await dummy(), attempt.password);
+    await fail(orgId, user, attempt, ip, "locked", MAX_FAILED_ATTEMPTS);
     return { ok: false, code: "invalid" };
   }
+  if (!(await verifyPassword(user.password_hash, attempt.password))) {
+    await fail(orgId, user, attempt, ip, "invalid password", reserved.attempts, reserved.lockedUntil ? { locked_until: reserved.lockedUntil.toISOString() } : {});
+    return { ok: false, code: "invalid" };
+  }
+  await releaseAttempt(user.id);
 
   let method = "password";
   if (user.mfa_enabled_at) {

@@ -144,6 +144,17 @@ describe("console sign-in", () => {
     expect((await eventsOf(y.orgId, "LOGIN_FAILED")).at(-1)).toMatchObject({ reason: "blocked actor" });
   });
 
+  it("checks at most the limit's passwords when 25 wrong ones arrive at once (finding 9)", async () => {
+    const { orgId, user } = await orgWithUser("manager");
+    const outcomes = await Promise.all(Array.from({ length: 25 }, (_, i) => attemptSignIn({ email: user.email, password: `wrong-${i}`, ip: nextIp() })));
+    expect(outcomes.every((o) => !o.ok)).toBe(true);
+    const failed = await eventsOf(orgId, "LOGIN_FAILED");
+    expect(failed).toHaveLength(25);
+    expect(failed.filter((e) => e.reason === "invalid password")).toHaveLength(MAX_FAILED_ATTEMPTS);
+    // Locked: even the right password is refused now.
+    expect(await attemptSignIn({ email: user.email, password: PASSWORD, ip: nextIp() })).toEqual({ ok: false, code: "invalid" });
+  });
+
   it("keys the sign-in rate limit by IPv4 address and by IPv6 /64 (finding 9)", () => {
     expect(rateLimitKey("2001:db8:1:2:aaaa::1")).toBe(rateLimitKey("2001:db8:1:2:ffff:ffff:ffff:ffff"));
     expect(rateLimitKey("2001:db8:1:2::1")).not.toBe(rateLimitKey("2001:db8:1:3::1"));
