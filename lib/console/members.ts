@@ -76,7 +76,7 @@ interface LockedMember {
   built_in: boolean;
 }
 
-async function lockMember(client: pg.PoolClient, orgId: string, membershipId: string): Promise<LockedMember> {
+export async function lockMember(client: pg.PoolClient, orgId: string, membershipId: string): Promise<LockedMember> {
   if (!isUuid(membershipId)) throw new ConsoleError("not_found", "That member doesn't exist.");
   const { rows } = await client.query<LockedMember>(
     `select m.id, m.user_id, u.email, r.id as role_id, r.key as role_key, r.name as role_name, r.permissions, r.built_in
@@ -98,7 +98,7 @@ async function otherOwners(client: pg.PoolClient, orgId: string, membershipId: s
   return rows.length;
 }
 
-const builtInKey = (m: { role_key: string; built_in: boolean }) => (m.built_in ? m.role_key : null);
+export const builtInKey = (m: { role_key: string; built_in: boolean }) => (m.built_in ? m.role_key : null);
 
 export async function addMember(
   orgId: string,
