@@ -10,6 +10,9 @@ import { eventBody, type AuditActor } from "@/lib/audit/record";
  * EVENTS_SEARCHED (category data, like every *_VIEWED of the catalog). Exports are always
  * recorded (DATA_EXPORTED), whatever the policy.
  *
+ * A read is recorded whenever data is rendered to a person, whatever the request's headers:
+ * a header (Next-Action, a prefetch hint) is the client's say, so it can't waive the record.
+ *
  * The write is awaited before the page renders: it is one small event through the org's
  * group-commit queue (a few milliseconds), and a read the policy says must be recorded is
  * not shown when its record can't be written — the same rule as for the console's changes.
@@ -25,14 +28,6 @@ export interface Reader {
 const MAX_TEXT = 2000;
 // toWellFormed: a cut through a surrogate pair would leave text the trail refuses.
 const cut = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1).toWellFormed()}…` : s);
-
-/**
- * A render a person asked for, as opposed to the router prefetching a link or a server
- * action refreshing the page it was sent from (neither is someone reading anew).
- */
-export function isPersonRead(requestHeaders: { has(name: string): boolean }): boolean {
-  return !["next-action", "next-router-prefetch", "next-router-segment-prefetch"].some((h) => requestHeaders.has(h));
-}
 
 /** Records that the reader opened one event. Answers whether anything was recorded. */
 export async function recordEventViewed(reader: Reader, event: Pick<AuditEvent, "id" | "seq" | "action">): Promise<boolean> {

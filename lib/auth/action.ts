@@ -24,7 +24,7 @@ export type ActionState = {
   data?: Record<string, string>;
 } | null;
 
-export type ActionRefusal = "signed_out" | "mfa_setup" | "forbidden" | "invalid" | "not_found" | "conflict" | "unavailable" | "error";
+export type ActionRefusal = "signed_out" | "mfa_setup" | "forbidden" | "invalid" | "not_found" | "conflict" | "rate_limited" | "unavailable" | "error";
 
 export const forbidden = (what = "do this") => new ConsoleError("forbidden", `Your role doesn't allow you to ${what}.`);
 

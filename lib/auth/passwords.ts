@@ -15,3 +15,10 @@ export async function verifyPassword(hashed: string, password: string): Promise<
     return false;
   }
 }
+
+/**
+ * What a person may choose as a password (NIST SP 800-63B: length, not composition rules):
+ * at least 12 characters, at most 1024 (what sign-in accepts).
+ */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 1024;

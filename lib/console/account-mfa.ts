@@ -4,12 +4,14 @@ import {
   consumeSecondFactor, looksLikeRecoveryCode, newTotpSecret, openSecret, otpauthUri, qrCodeSvg, replaceRecoveryCodes, sealSecret, totpStep,
 } from "@/lib/auth/mfa";
 import { withAuditInOrgs, type AuditActor } from "@/lib/audit/record";
+import { withAttemptLimit } from "@/lib/auth/attempt-limit";
 
 /**
  * A person's own MFA: enroll (QR code, confirm with a code, get recovery codes), replace
  * the recovery codes (with a current code from the app), disable (with a current code).
  * MFA_ENABLED / MFA_RECOVERY_CODES_REGENERATED / MFA_DISABLED go to every org the person
- * belongs to, in the same transaction as the change.
+ * belongs to, in the same transaction as the change. Every check of a code is within the
+ * person's attempt limit (lib/auth/attempt-limit.ts): five wrong codes lock it for 15 minutes.
  */
 
 async function orgIdsOf(userId: string): Promise<string[]> {
@@ -41,7 +43,7 @@ export async function startMfaEnrollment(user: { id: string; email: string }): P
 
 export async function confirmMfaEnrollment(actor: AuditActor, code: string): Promise<{ recoveryCodes: string[] }> {
   const orgIds = await orgIdsOf(actor.userId);
-  return withAuditInOrgs(orgIds, actor, async (client) => {
+  return withAttemptLimit(actor.userId, "second_factor", () => withAuditInOrgs(orgIds, actor, async (client) => {
     const { rows } = await client.query<{ mfa_secret: string | null; mfa_enabled_at: Date | null }>(
       "select mfa_secret, mfa_enabled_at from users where id = $1 for update",
       [actor.userId],
@@ -64,7 +66,7 @@ export async function confirmMfaEnrollment(actor: AuditActor, code: string): Pro
         metadata: { method: "totp", codes_issued: recoveryCodes.length },
       }],
     };
-  });
+  }));
 }
 
 export async function disableMfa(actor: AuditActor, code: string): Promise<void> {
@@ -74,7 +76,7 @@ export async function disableMfa(actor: AuditActor, code: string): Promise<void>
     throw new ConsoleError("forbidden", `MFA is required by ${status.requiredBy.join(", ")}; it can't be turned off.`);
   }
   const orgIds = await orgIdsOf(actor.userId);
-  await withAuditInOrgs(orgIds, actor, async (client) => {
+  await withAttemptLimit(actor.userId, "second_factor", () => withAuditInOrgs(orgIds, actor, async (client) => {
     const { rows } = await client.query<{ mfa_secret: string | null }>("select mfa_secret from users where id = $1 for update", [actor.userId]);
     const factor = await consumeSecondFactor({ id: actor.userId, mfaSecret: rows[0]?.mfa_secret ?? null }, code, client);
     if (!factor) throw new ConsoleError("invalid", "That code didn't work. Enter a current code or a recovery code.", { code: "didn't work" });
@@ -91,7 +93,7 @@ export async function disableMfa(actor: AuditActor, code: string): Promise<void>
         metadata: { method: "totp", confirmed_with: factor === "totp" ? "totp" : "recovery_code" },
       }],
     };
-  });
+  }));
 }
 
 /**
@@ -104,7 +106,7 @@ export async function regenerateRecoveryCodes(actor: AuditActor, code: string): 
     throw new ConsoleError("invalid", "Enter the current 6-digit code from your authenticator app, not a recovery code.", { code: "use the app's code" });
   }
   const orgIds = await orgIdsOf(actor.userId);
-  return withAuditInOrgs(orgIds, actor, async (client) => {
+  return withAttemptLimit(actor.userId, "second_factor", () => withAuditInOrgs(orgIds, actor, async (client) => {
     const { rows } = await client.query<{ mfa_secret: string | null; mfa_enabled_at: Date | null; unused: number }>(
       `select mfa_secret, mfa_enabled_at,
          (select count(*)::int from mfa_recovery_codes c where c.user_id = u.id and c.used_at is null) as unused
@@ -125,5 +127,5 @@ export async function regenerateRecoveryCodes(actor: AuditActor, code: string): 
         metadata: { method: "totp", confirmed_with: "totp", codes_issued: recoveryCodes.length, unused_codes_replaced: row.unused },
       }],
     };
-  });
+  }));
 }

@@ -73,7 +73,7 @@ interface LockedMember {
   built_in: boolean;
 }
 
-async function lockMember(client: pg.PoolClient, orgId: string, membershipId: string): Promise<LockedMember> {
+export async function lockMember(client: pg.PoolClient, orgId: string, membershipId: string): Promise<LockedMember> {
   if (!isUuid(membershipId)) throw new ConsoleError("not_found", "That member doesn't exist.");
   const { rows } = await client.query<LockedMember>(
     `select m.id, m.user_id, u.email, r.id as role_id, r.key as role_key, r.name as role_name, r.permissions, r.built_in
@@ -95,7 +95,7 @@ async function otherOwners(client: pg.PoolClient, orgId: string, membershipId: s
   return rows.length;
 }
 
-const builtInKey = (m: { role_key: string; built_in: boolean }) => (m.built_in ? m.role_key : null);
+export const builtInKey = (m: { role_key: string; built_in: boolean }) => (m.built_in ? m.role_key : null);
 
 export async function changeMemberRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { membershipId: string; roleId: string }): Promise<void> {
   await withAudit(orgId, actor.audit, async (client) => {

@@ -4,6 +4,8 @@ import type { ApiScope } from "@/lib/auth/scopes";
 import { ensureBuiltInRoles } from "@/lib/orgs/create-org";
 import { getReportSchedule } from "@/lib/reports/schedule";
 import { pool } from "@/lib/db/pool";
+import { hashPassword } from "@/lib/auth/passwords";
+import { startUserSession } from "@/lib/auth/user-sessions";
 import type { TestUser } from "@/tests/integration/console-fixtures";
 import { enableMfa, pendingMfa, type World } from "@/tests/integration/authz-world";
 
@@ -255,6 +257,31 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
     probe: state(async ({ p }) => ({ code: p.user ? await (await enableMfa(p.user.id)).code() : "123456" })),
   },
   "action app/(console)/settings/account/leave-actions.ts#leaveOrgAction": { need: member(undefined, { allowMfaSetup: true }), probe: state(() => ({})) },
+  "action app/(console)/settings/account/actions.ts#changePasswordAction": {
+    need: member(undefined, { allowMfaSetup: true }),
+    // A known current password set just before, so each caller's change is a real one.
+    probe: state(async ({ p }) => {
+      const current = `current ${rand()} passphrase`;
+      if (p.user) await pool().query("update users set password_hash = $2 where id = $1", [p.user.id, await hashPassword(current)]);
+      const next = `new ${rand()} passphrase`;
+      return { currentPassword: current, newPassword: next, confirmPassword: next };
+    }),
+  },
+  "action app/(console)/settings/account/actions.ts#revokeSessionAction": {
+    need: member(undefined, { allowMfaSetup: true }),
+    probe: state(async ({ p }) => ({ sessionId: p.user ? await startUserSession(p.user.id, { ip: "192.0.2.90", userAgent: "another browser" }) : crypto.randomUUID() })),
+  },
+  "action app/(console)/settings/account/actions.ts#revokeOtherSessionsAction": {
+    need: member(undefined, { allowMfaSetup: true }),
+    // Another session to end: with none open the call changes nothing and records nothing.
+    probe: state(async ({ p }) => {
+      if (p.user) await startUserSession(p.user.id, { ip: "192.0.2.91", userAgent: "another browser" });
+      return {};
+    }),
+  },
+  "action app/(console)/settings/members/session-actions.ts#signOutEverywhereAction": {
+    need: member("members:manage"), foreign: true, probe: state(async ({ w }) => ({ membershipId: await w.member() })),
+  },
   "action app/(console)/settings/alerts/actions.ts#updateRuleAction": {
     need: member("alerts:manage"),
     // A threshold never sent before (the default is 5): saving an unchanged rule records no event.

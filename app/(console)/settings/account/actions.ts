@@ -4,6 +4,9 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { consoleAction } from "@/lib/auth/action";
 import { confirmMfaEnrollment, disableMfa, regenerateRecoveryCodes, startMfaEnrollment } from "@/lib/console/account-mfa";
+import { changeOwnPassword } from "@/lib/console/account-password";
+import { revokeOwnOtherSessions, revokeOwnSession } from "@/lib/console/account-sessions";
+import { PASSWORD_MAX_LENGTH } from "@/lib/auth/passwords";
 
 /** Everyone manages their own MFA, including people whose org requires it and who have none yet. */
 const own = { allowMfaSetup: true } as const;
@@ -47,3 +50,34 @@ export const regenerateRecoveryCodesAction = consoleAction(
     };
   },
 );
+
+const password = z.string().min(1, "enter a password").max(PASSWORD_MAX_LENGTH, `at most ${PASSWORD_MAX_LENGTH} characters`);
+
+export const changePasswordAction = consoleAction(
+  {
+    ...own,
+    input: z.object({ currentPassword: password, newPassword: password, confirmPassword: z.string().max(PASSWORD_MAX_LENGTH) })
+      .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "doesn't match the new password" }),
+  },
+  async (session, input) => {
+    const { otherSessionsEnded } = await changeOwnPassword(session.actor, session.sessionId, input);
+    revalidatePath("/settings/account");
+    const ended = otherSessionsEnded === 0 ? "" : ` ${otherSessionsEnded} other session${otherSessionsEnded === 1 ? " was" : "s were"} signed out.`;
+    return { ok: true, message: `Your password is changed.${ended}` };
+  },
+);
+
+export const revokeSessionAction = consoleAction(
+  { ...own, input: z.object({ sessionId: z.string().uuid("choose a session") }) },
+  async (session, input) => {
+    await revokeOwnSession(session.actor, session.sessionId, input.sessionId);
+    revalidatePath("/settings/account");
+    return { ok: true, message: "That session is signed out." };
+  },
+);
+
+export const revokeOtherSessionsAction = consoleAction({ ...own, input: z.object({}) }, async (session) => {
+  const ended = await revokeOwnOtherSessions(session.actor, session.sessionId);
+  revalidatePath("/settings/account");
+  return { ok: true, message: ended === 0 ? "No other session was open." : `Signed out of ${ended} other session${ended === 1 ? "" : "s"}.` };
+});

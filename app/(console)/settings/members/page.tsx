@@ -12,6 +12,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { formatInZone } from "@/lib/console/time";
 import { changeRoleAction, inviteMemberAction, removeMemberAction, revokeInvitationAction } from "./actions";
+import { signOutEverywhereAction } from "./session-actions";
 
 export const metadata: Metadata = { title: "Members" };
 
@@ -99,6 +100,11 @@ export default async function MembersPage() {
                   </td>
                   <td className="px-4 py-2.5 text-slate-500">{formatInZone(m.joinedAt, session.timeZone).slice(0, 10)}</td>
                   <td className="px-4 py-2.5 text-right">
+                    {manageable && (
+                      <ActionForm action={signOutEverywhereAction} submitLabel="Sign out everywhere" submitVariant="secondary" inline confirm={`Sign ${m.email} out of ${session.org.name} on every device?`}>
+                        <input type="hidden" name="membershipId" value={m.membershipId} />
+                      </ActionForm>
+                    )}
                     {manageable && (
                       <ActionForm action={removeMemberAction} submitLabel="Remove" submitVariant="danger" inline confirm={`Remove ${m.email} from ${session.org.name}?`}>
                         <input type="hidden" name="membershipId" value={m.membershipId} />
