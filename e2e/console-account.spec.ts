@@ -159,7 +159,7 @@ test.describe("account, sign-in return and reads", () => {
 
     // Signed out, the event's URL goes through sign-in and its MFA step, then back to it.
     await page.getByTestId("user-menu").click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page).toHaveURL(/\/sign-in/);
     await page.goto(`/events/${eventId}`);
     await expect(page).toHaveURL(new RegExp(`/sign-in\\?callbackUrl=%2Fevents%2F${eventId}$`));

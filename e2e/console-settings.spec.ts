@@ -32,7 +32,7 @@ async function addMember(page: Page, email: string, role: string): Promise<strin
 
 async function signOut(page: Page) {
   await page.getByTestId("user-menu").click();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in/);
 }
 

@@ -80,7 +80,7 @@ export default async function AccountPage() {
                 <td className="px-4 py-2.5 text-slate-500">{when(s.lastSeenAt)}</td>
                 <td className="px-4 py-2.5 text-right">
                   {!s.current && (
-                    <ActionForm action={revokeSessionAction} submitLabel="Sign out" submitVariant="secondary" inline>
+                    <ActionForm action={revokeSessionAction} submitLabel="End session" submitVariant="secondary" inline>
                       <input type="hidden" name="sessionId" value={s.id} />
                     </ActionForm>
                   )}
@@ -91,7 +91,7 @@ export default async function AccountPage() {
         </table>
         {sessions.length > 1 && (
           <div className="border-t border-slate-200 px-4 py-3 dark:border-slate-800">
-            <ActionForm action={revokeOtherSessionsAction} submitLabel="Sign out all other sessions" submitVariant="danger" inline confirm="Sign out every other session of yours?" />
+            <ActionForm action={revokeOtherSessionsAction} submitLabel="End all other sessions" submitVariant="danger" inline confirm="End every other session of yours?" />
           </div>
         )}
       </Card>

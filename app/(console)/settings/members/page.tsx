@@ -101,7 +101,7 @@ export default async function MembersPage() {
                   <td className="px-4 py-2.5 text-slate-500">{formatInZone(m.joinedAt, session.timeZone).slice(0, 10)}</td>
                   <td className="px-4 py-2.5 text-right">
                     {manageable && (
-                      <ActionForm action={signOutEverywhereAction} submitLabel="Sign out everywhere" submitVariant="secondary" inline confirm={`Sign ${m.email} out of ${session.org.name} on every device?`}>
+                      <ActionForm action={signOutEverywhereAction} submitLabel="End their sessions" submitVariant="secondary" inline confirm={`Sign ${m.email} out of ${session.org.name} on every device?`}>
                         <input type="hidden" name="membershipId" value={m.membershipId} />
                       </ActionForm>
                     )}
