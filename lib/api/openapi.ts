@@ -152,7 +152,11 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
     "/api/v1/chain/verify": {
-      get: { summary: "Re-verify the organization's chain", responses: { "200": { description: "{ ok, checked, first_bad_seq, … }" }, ...errors(401, 403, 422, 503) } },
+      get: {
+        summary: "Verify the organization's chain",
+        description: "Re-hashes the events since the latest signed checkpoint now; the hourly verify job re-verifies the whole chain from the genesis and its last result is `full_verification`. `ok` is false when either found a break.",
+        responses: { "200": { description: "{ ok, checked, first_bad_seq, head_seq, head_hash, missing, checkpoint, problems, from_seq, full_verification: { verified_at, ok, checked, head_seq, first_bad_seq, problems } | null }" }, ...errors(401, 403, 422, 503) },
+      },
     },
     "/api/v1/chain/checkpoints": {
       get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { readPool } from "@/lib/db/pool";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
@@ -7,10 +8,16 @@ import { latestCheckpoint } from "@/lib/integrity/checkpoints";
  * Re-verifies an org's chain from the database, in seq order and in bounded batches, and
  * compares the head with the latest signed checkpoint: rows deleted from the end of the
  * chain leave no broken link, but they leave the chain shorter than what was signed.
+ *
+ * Hashing is CPU work on the event loop, so rows are hashed in slices that yield between
+ * them: a verification of a million events takes its time but never holds up the requests
+ * around it. Requests don't verify whole chains (lib/integrity/status.ts); the verify job does.
  */
 
 export interface ChainVerification {
   ok: boolean;
+  /** The first seq re-hashed: 1, or where a verification since a checkpoint started. */
+  from_seq: number;
   checked: number;
   first_bad_seq: number | null;
   head_seq: number;
@@ -21,11 +28,20 @@ export interface ChainVerification {
   problems: string[];
 }
 
-const BATCH = 5000;
+const READ_BATCH = 2000;
+/** Events hashed between two yields: about 10–20 ms of work on this machine. */
+const HASH_SLICE = 200;
 
 export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } = {}): Promise<ChainVerification> {
+  // The head first: every event up to it is committed, so events appended while the chain
+  // is read are left for the next verification instead of looking like a chain cut short.
+  const head = (await readPool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId])).rows[0];
+  const headSeq = head?.seq ?? 0;
   const verifier = new ChainVerifier();
-  let after = (opts.fromSeq ?? 1) - 1;
+  // A chain now shorter than the range asked for (rows cut from its end, the head moved
+  // back) is read from its last event, so the cut shows against the checkpoint.
+  const start = Math.min((opts.fromSeq ?? 1) - 1, Math.max(0, headSeq - 1));
+  let after = start;
   if (after > 0) {
     // Start from a trusted link: the hash of the event before the range.
     const prev = await readPool().query<{ seq: number; hash: string }>("select seq, hash from audit_events where org_id = $1 and seq = $2", [orgId, after]);
@@ -46,32 +62,32 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
     for (const sg of segments) if (sg.from_seq <= next && sg.to_seq >= next) next = sg.to_seq + 1;
     return next > to;
   };
-  for (;;) {
+  while (after < headSeq) {
     const { rows } = await readPool().query<EventRow>(
-      `select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq > $2 order by seq limit $3`,
-      [orgId, after, BATCH],
+      `select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq > $2 and seq <= $3 order by seq limit $4`,
+      [orgId, after, headSeq, READ_BATCH],
     );
-    for (const row of rows) {
-      const event = rowToEvent(row);
-      const expected = (verifier.lastSeq ?? (opts.fromSeq ?? 1) - 1) + 1;
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0 && i % HASH_SLICE === 0) await yieldToEventLoop();
+      const event = rowToEvent(rows[i]!);
+      const expected = (verifier.lastSeq ?? start) + 1;
       if (event.seq > expected && archivedUpTo(expected, event.seq - 1)) {
         verifier.lastSeq = event.seq - 1;
         verifier.lastHash = segments.find((sg) => sg.to_seq === event.seq - 1)?.last_hash ?? event.prev_hash;
       }
       verifier.add(event);
     }
-    if (rows.length < BATCH) break;
+    await yieldToEventLoop();
+    if (rows.length < READ_BATCH) break;
     after = Number(rows[rows.length - 1]!.seq);
   }
-  const head = await readPool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
-  const headSeq = head.rows[0]?.seq ?? 0;
   const problems = verifier.problems.map((p) => p.message);
   let firstBad = verifier.firstBadSeq;
   if (verifier.lastSeq !== undefined && verifier.lastSeq !== headSeq) {
     problems.push(`the last stored event is seq ${verifier.lastSeq} but the chain head is ${headSeq}`);
     firstBad ??= Math.min(verifier.lastSeq, headSeq) + 1;
   }
-  if ((opts.fromSeq ?? 1) === 1 && verifier.gaps > 0) {
+  if (start === 0 && verifier.gaps > 0) {
     problems.push(`${verifier.gaps} gap(s) in seq: events are missing from the middle of the chain`);
     firstBad = Math.min(firstBad ?? Infinity, verifier.firstMissingSeq!);
   }
@@ -93,10 +109,11 @@ export async function verifyOrgChain(orgId: string, opts: { fromSeq?: number } =
   }
   return {
     ok: problems.length === 0,
+    from_seq: start + 1,
     checked: verifier.checked,
     first_bad_seq: firstBad,
     head_seq: headSeq,
-    head_hash: head.rows[0]?.hash ?? null,
+    head_hash: head?.hash ?? null,
     missing,
     checkpoint: cp ? { seq: cp.seq, hash: cp.hash, signed_at: cp.signedAt.toISOString() } : null,
     problems,

@@ -18,7 +18,7 @@ export interface ScheduledJob {
 
 export const SCHEDULED_JOBS: Record<JobName, ScheduledJob> = {
   alerts: { name: "alerts", schedule: "* * * * *", describe: "suspicious-activity detectors over new events", work: alertsJob },
-  verify: { name: "verify", schedule: "7 * * * *", describe: "re-verify each chain since its checkpoint and sign the head", work: verifyJob },
+  verify: { name: "verify", schedule: "7 * * * *", describe: "re-verify each chain since its checkpoint (the whole chain daily) and sign the head", work: verifyJob },
   backup: { name: "backup", schedule: "15 2 * * *", describe: "write new events since the last segment to the archive store", work: backupJob },
   retention: { name: "retention", schedule: "45 3 * * *", describe: "archive, verify and remove events past retention", work: retentionJob },
   reports: { name: "reports", schedule: "*/5 * * * *", describe: "fold new events into report rollups, make due monthly reports, retry failed report emails", work: reportsJob },

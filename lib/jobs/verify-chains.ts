@@ -1,16 +1,22 @@
 import { pool } from "@/lib/db/pool";
 import { latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
-import { verifyOrgChain } from "@/lib/integrity/verify";
+import { verifyOrgChain, type ChainVerification } from "@/lib/integrity/verify";
+import { lastFullVerification, recordFullVerification, withFullVerification } from "@/lib/integrity/status";
 import { upsertAlert } from "@/lib/alerts/store";
 import { notifyAlert } from "@/lib/alerts/notify";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 
 /**
- * The verify job: for each org, re-verify the chain from its last signed checkpoint (the
- * checkpointed event itself included, so its signed hash is compared too) and sign the new
- * head. A chain that fails is never signed; it raises a critical alert instead.
+ * The verify job: for each org, hourly, re-verify the chain since its last checkpoint and
+ * sign the new head; once a day, re-verify the whole chain from the genesis instead (in
+ * slices that yield, so it runs beside requests) and record it. Requests and report
+ * downloads re-verify only since the last checkpoint and lean on that record for the rest.
+ * A chain that fails is never signed; it raises a critical alert instead.
  */
+
+/** How old the last whole-chain verification may be before the job runs the next one. */
+export const FULL_VERIFICATION_EVERY_MS = 24 * 3600_000;
 
 export const CHAIN_INTEGRITY_RULE = "chain_integrity";
 
@@ -20,40 +26,65 @@ export interface OrgVerifyResult {
   checked: number;
   first_bad_seq: number | null;
   checkpoint_seq: number | null;
+  /** The last re-verification of the whole chain (this one, for the job's pass). */
+  full_verified_at: string | null;
 }
 
+async function raiseIntegrityAlert(orgId: string, result: { first_bad_seq: number | null; problems: string[] }): Promise<void> {
+  const { alert, grew } = await upsertAlert(pool(), orgId, {
+    rule: CHAIN_INTEGRITY_RULE,
+    severity: "critical",
+    subject: {},
+    title: `Chain verification failed at seq ${result.first_bad_seq}: ${result.problems[0] ?? "unknown problem"}`,
+    eventIds: [],
+    firstSeen: new Date(),
+    lastSeen: new Date(),
+  });
+  if (grew) await notifyAlert(orgId, alert.id);
+}
+
+/** Signs the verified head when it holds something the latest checkpoint doesn't. */
+async function signHead(orgId: string, result: ChainVerification, last: { seq: number; hash: string } | undefined): Promise<number | null> {
+  const verifiedHead = result.head_hash !== null && (result.checked > 0 || result.head_seq === (last?.seq ?? 0));
+  if (!verifiedHead || (last && last.seq === result.head_seq && last.hash === result.head_hash)) return null;
+  return (await takeCheckpoint(orgId, { seq: result.head_seq, hash: result.head_hash! })).seq;
+}
+
+/**
+ * Verifies the chain since its last checkpoint (the checkpointed event itself included, so
+ * its signed hash is compared too), joined with the last full verification, and signs the head.
+ */
 export async function verifyOrg(orgId: string): Promise<OrgVerifyResult> {
   const last = await latestCheckpoint(orgId);
   const fromSeq = Math.max(1, last?.seq ?? 1);
-  let result = await verifyOrgChain(orgId, { fromSeq });
-  // Events committed while the chain was read make the head look ahead of the rows: read
-  // again before calling it a failure, so ingest alone never raises a false alarm.
-  for (let attempt = 0; !result.ok && attempt < 2; attempt++) result = await verifyOrgChain(orgId, { fromSeq });
+  const result = withFullVerification(await verifyOrgChain(orgId, { fromSeq }), await lastFullVerification(orgId));
+  const full_verified_at = result.full_verification?.verified_at ?? null;
   if (!result.ok) {
-    const { alert, grew } = await upsertAlert(pool(), orgId, {
-      rule: CHAIN_INTEGRITY_RULE,
-      severity: "critical",
-      subject: {},
-      title: `Chain verification failed at seq ${result.first_bad_seq}: ${result.problems[0] ?? "unknown problem"}`,
-      eventIds: [],
-      firstSeen: new Date(),
-      lastSeen: new Date(),
-    });
-    if (grew) await notifyAlert(orgId, alert.id);
-    return { org_id: orgId, ok: false, checked: result.checked, first_bad_seq: result.first_bad_seq, checkpoint_seq: null };
+    await raiseIntegrityAlert(orgId, result);
+    return { org_id: orgId, ok: false, checked: result.checked, first_bad_seq: result.first_bad_seq, checkpoint_seq: null, full_verified_at };
   }
-  // Sign only when there is something new to vouch for.
-  let checkpointSeq: number | null = null;
-  const verifiedHead = result.head_hash !== null && (result.checked > 0 || result.head_seq === (last?.seq ?? 0));
-  if (verifiedHead && (!last || last.seq !== result.head_seq || last.hash !== result.head_hash)) {
-    checkpointSeq = (await takeCheckpoint(orgId, { seq: result.head_seq, hash: result.head_hash! })).seq;
+  return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: await signHead(orgId, result, last), full_verified_at };
+}
+
+/** The job's pass: the whole chain from the genesis, recorded, then the head signed. */
+export async function sweepOrg(orgId: string): Promise<OrgVerifyResult> {
+  const last = await latestCheckpoint(orgId);
+  const result = await verifyOrgChain(orgId);
+  const full_verified_at = await recordFullVerification(orgId, result);
+  if (!result.ok) {
+    await raiseIntegrityAlert(orgId, result);
+    return { org_id: orgId, ok: false, checked: result.checked, first_bad_seq: result.first_bad_seq, checkpoint_seq: null, full_verified_at };
   }
-  return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: checkpointSeq };
+  return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: await signHead(orgId, result, last), full_verified_at };
 }
 
 export async function verifyJob(ctx: JobContext): Promise<JobSummary> {
   const orgs = await orgsToProcess(ctx.orgIds);
-  const { results, failed } = await forEachOrg("verify", orgs, (orgId) => verifyOrg(orgId));
+  const { results, failed } = await forEachOrg("verify", orgs, async (orgId) => {
+    const full = await lastFullVerification(orgId);
+    const due = !full || Date.now() - Date.parse(full.verified_at) >= FULL_VERIFICATION_EVERY_MS;
+    return due ? sweepOrg(orgId) : verifyOrg(orgId);
+  });
   return {
     failures: failed,
     orgs: results.length,

@@ -25,12 +25,13 @@ export function reportPeriod(query: PeriodQuery, now = new Date()): ReportPeriod
 
 /**
  * A document handed to an auditor is tied to a verified, signed head: verify the chain
- * since the last checkpoint (the hourly verify job keeps that short) and sign the head, the
- * verify job's own rule: a chain that fails is never signed, and raises its alert.
+ * since the last checkpoint (the hourly verify job keeps that short), take the job's last
+ * re-verification of the whole chain for the rest, and sign the head, the verify job's own
+ * rule: a chain that fails is never signed, and raises its alert.
  */
 export async function verifyAndCheckpoint(orgId: string): Promise<ChainCheck> {
   const r = await verifyOrg(orgId);
-  return { ok: r.ok, checked: r.checked, first_bad_seq: r.first_bad_seq, checked_at: new Date().toISOString() };
+  return { ok: r.ok, checked: r.checked, first_bad_seq: r.first_bad_seq, checked_at: new Date().toISOString(), full_verified_at: r.full_verified_at };
 }
 
 export interface DownloadRecord {

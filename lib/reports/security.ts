@@ -80,6 +80,8 @@ export interface ChainCheck {
   checked: number;
   first_bad_seq: number | null;
   checked_at: string;
+  /** When the verify job last re-verified the whole chain from the genesis, if it has. */
+  full_verified_at: string | null;
 }
 
 export interface Exporter {

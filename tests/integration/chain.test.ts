@@ -6,6 +6,10 @@ import { GET as verifyRoute } from "@/app/api/v1/chain/verify/route";
 import { GET as checkpointsRoute } from "@/app/api/v1/chain/checkpoints/route";
 import { pool } from "@/lib/db/pool";
 import { takeCheckpoint, verifyCheckpointSignature, type CheckpointJson } from "@/lib/integrity/checkpoints";
+import { runScheduledJob } from "@/lib/jobs/registry";
+import { sweepOrg } from "@/lib/jobs/verify-chains";
+import { listAlerts } from "@/lib/alerts/store";
+import { verifyAndCheckpoint } from "@/lib/reports/download";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 
 /**
@@ -173,8 +177,30 @@ describe("signed checkpoints", () => {
       );
     });
     const v = await verify(o.key);
-    expect(v).toMatchObject({ ok: false, checked: 17, head_seq: 17, missing: 3, first_bad_seq: 18, checkpoint: { seq: 20 } });
+    // Re-hashed from the chain's last event, as what is left is shorter than the checkpoint.
+    expect(v).toMatchObject({ ok: false, checked: 1, from_seq: 17, head_seq: 17, missing: 3, first_bad_seq: 18, checkpoint: { seq: 20 } });
     expect(v.problems.join("\n")).toMatch(/3 event\(s\) signed in the checkpoint .* are missing/);
+  });
+
+  it("a rewrite before the checkpoint is found by the verify job's daily whole-chain pass, and every answer says so from then on", async () => {
+    const o = await orgWithEvents(30);
+    expect(await runScheduledJob("verify", { orgIds: [o.orgId] })).toMatchObject({ status: "succeeded", summary: { checked: 30, checkpoints: 1 } });
+    await call(POST, { key: o.key, body: { action: "LOGOUT" } });
+    expect(await verify(o.key)).toMatchObject({ ok: true, from_seq: 30, checked: 2, full_verification: { ok: true, checked: 30 } });
+
+    await tamper("update audit_events set reason = 'nothing happened' where org_id = $1 and seq = 9", [o.orgId]);
+    // A request re-hashes only since the checkpoint; the job's daily pass is what covers seq 9.
+    expect(await sweepOrg(o.orgId)).toMatchObject({ ok: false, first_bad_seq: 9, checkpoint_seq: null });
+    // The hourly runs answer the recorded break too, and sign nothing.
+    const job = await runScheduledJob("verify", { orgIds: [o.orgId] });
+    expect(job).toMatchObject({ status: "succeeded", summary: { checkpoints: 0, failed: [{ org_id: o.orgId, first_bad_seq: 9 }] } });
+    const v = await verify(o.key);
+    expect(v).toMatchObject({ ok: false, first_bad_seq: 9, from_seq: 30, full_verification: { ok: false, first_bad_seq: 9, head_seq: 31 } });
+    expect(v.problems.join("\n")).toMatch(/full verification of .*content does not match content_hash at seq 9/);
+    // A report download answers the same and signs nothing; the alert is raised once.
+    expect(await verifyAndCheckpoint(o.orgId)).toMatchObject({ ok: false, first_bad_seq: 9, full_verified_at: expect.any(String) });
+    const alerts = await listAlerts(o.orgId, {});
+    expect(alerts.filter((a) => a.rule === "chain_integrity")).toHaveLength(1);
   });
 
   it("without a checkpoint, rows cut from the end still show against the chain head", async () => {

@@ -6,6 +6,7 @@ import { pool } from "@/lib/db/pool";
 import { resetEnvCache } from "@/lib/env";
 import { ingestEvents } from "@/lib/events/ingest";
 import { listCheckpoints } from "@/lib/integrity/checkpoints";
+import { lastFullVerification } from "@/lib/integrity/status";
 import { runJob } from "@/lib/jobs/runner";
 import { runScheduledJob } from "@/lib/jobs/registry";
 import { listAlerts } from "@/lib/alerts/store";
@@ -98,7 +99,7 @@ describe("runJob", () => {
 });
 
 describe("verify job", () => {
-  it("verifies since the last checkpoint, signs the new head, and signs nothing when nothing changed", async () => {
+  it("verifies the whole chain first, then since the last checkpoint, signs the new head, and signs nothing when nothing changed", async () => {
     const { org } = await newOrg();
     await ingestEvents(org.id, [login(1), login(2), login(3)]);
     const first = await runScheduledJob("verify", { orgIds: [org.id] });
@@ -106,10 +107,16 @@ describe("verify job", () => {
     expect((await listCheckpoints(org.id))[0]).toMatchObject({ seq: 3 });
     await ingestEvents(org.id, [login(4), login(5)]);
     const second = await runScheduledJob("verify", { orgIds: [org.id] });
-    // From the checkpointed event (seq 3) on: 3, 4 and 5.
+    // The whole chain was verified by the first run; from the checkpointed event (seq 3) on: 3, 4 and 5.
+    expect(await lastFullVerification(org.id)).toMatchObject({ ok: true, checked: 3, head_seq: 3, first_bad_seq: null, problems: [] });
     expect(second).toMatchObject({ status: "succeeded", summary: { checked: 3, checkpoints: 1 } });
     const third = await runScheduledJob("verify", { orgIds: [org.id] });
     expect(third).toMatchObject({ status: "succeeded", summary: { checked: 1, checkpoints: 0 } });
+    // A day later, the whole chain again.
+    await pool().query("update chain_verifications set verified_at = verified_at - interval '25 hours' where org_id = $1", [org.id]);
+    const daily = await runScheduledJob("verify", { orgIds: [org.id] });
+    expect(daily).toMatchObject({ status: "succeeded", summary: { checked: 5, checkpoints: 0 } });
+    expect(await lastFullVerification(org.id)).toMatchObject({ ok: true, checked: 5, head_seq: 5 });
     expect((await listCheckpoints(org.id)).map((c) => c.seq)).toEqual([5, 3]);
   });
 

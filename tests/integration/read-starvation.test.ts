@@ -2,6 +2,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { GET as search, POST as ingest } from "@/app/api/v1/events/route";
 import { GET as exportEvents } from "@/app/api/v1/exports/route";
 import { GET as health } from "@/app/api/health/route";
+import { GET as verifyRoute } from "@/app/api/v1/chain/verify/route";
+import { takeCheckpoint } from "@/lib/integrity/checkpoints";
+import { verifyOrgChain } from "@/lib/integrity/verify";
+import { runScheduledJob } from "@/lib/jobs/registry";
 import { runSearch } from "@/lib/console/search-page";
 import { closePool, readPool } from "@/lib/db/pool";
 import { resetEnvCache } from "@/lib/env";
@@ -131,4 +135,60 @@ describe("reads can't starve writes", () => {
       expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
     });
   }, 60_000);
+});
+
+/** The longest the event loop went without running a 5 ms timer while fn ran. */
+async function longestStall<T>(fn: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+  let last = performance.now();
+  let stallMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 5);
+  try {
+    const result = await fn();
+    return { result, stallMs };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe("chain verification never holds up the event loop", () => {
+  it("three whole-chain verifications of 20,000 events at once: the loop never stalls 250 ms, ingest answers 2xx within 1 s", async () => {
+    const { result, stallMs } = await longestStall(async () => {
+      const verifications = Array.from({ length: 3 }, () => verifyOrgChain(orgId));
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      const stored = await call(ingest, { key, body: { action: "CONTACT_CREATED", actor: { type: "user", id: "u2" } } });
+      const ingestMs = Date.now() - started;
+      const up = await call(health);
+      return { stored: stored.status, ingestMs, up: up.status, verified: await Promise.all(verifications) };
+    });
+    expect(result.stored).toBe(201);
+    expect(result.ingestMs).toBeLessThan(1000);
+    expect(result.up).toBe(200);
+    for (const v of result.verified) expect(v).toMatchObject({ ok: true, from_seq: 1, checked: expect.any(Number) });
+    expect(result.verified[0]!.checked).toBeGreaterThanOrEqual(20_000);
+    expect(stallMs).toBeLessThan(250);
+  }, 120_000);
+
+  it("GET /api/v1/chain/verify re-hashes only since the latest checkpoint; twelve at once never stall the loop", async () => {
+    const cp = await takeCheckpoint(orgId);
+    await call(ingest, { key, body: { action: "CONTACT_CREATED", actor: { type: "user", id: "u3" } } });
+    const { result, stallMs } = await longestStall(() =>
+      Promise.all(Array.from({ length: 12 }, () => call(verifyRoute, { key, path: "/api/v1/chain/verify" }))));
+    for (const res of result) {
+      expect(res.status).toBe(200);
+      // The checkpointed event and the one after it: not the 20,000 before.
+      expect(res.json).toMatchObject({ ok: true, from_seq: cp.seq, checked: 2, head_seq: cp.seq + 1, full_verification: null });
+    }
+    expect(stallMs).toBeLessThan(250);
+
+    // The verify job re-hashes the whole chain, and the API answers its record.
+    const job = await runScheduledJob("verify", { orgIds: [orgId] });
+    expect(job).toMatchObject({ status: "succeeded", summary: { checked: cp.seq + 1 } });
+    const after = await call(verifyRoute, { key, path: "/api/v1/chain/verify" });
+    expect(after.json).toMatchObject({ ok: true, checked: 1, full_verification: { ok: true, checked: cp.seq + 1, head_seq: cp.seq + 1 } });
+  }, 120_000);
 });
