@@ -1,6 +1,7 @@
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
-import { refreshAllRollups, refreshRollups } from "@/lib/reports/rollups";
-import { makeMonthlyReports, retryReportEmails } from "@/lib/reports/scheduled";
+import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
+import { orgsWithUnrolledEvents, refreshRollups } from "@/lib/reports/rollups";
+import { makeMonthlyReports, REPORTS_PER_RUN, retryReportEmails, type MonthlyRunResult } from "@/lib/reports/scheduled";
 
 /**
  * The reports job (every 5 minutes): fold new events into the report rollups, make the
@@ -9,14 +10,19 @@ import { makeMonthlyReports, retryReportEmails } from "@/lib/reports/scheduled";
  * reports per run) and idempotent, so a killed run loses nothing and the next one goes on.
  */
 export async function reportsJob(ctx: JobContext): Promise<JobSummary> {
-  const rollups = ctx.orgIds
-    ? await Promise.all(ctx.orgIds.map(async (orgId) => ({ orgId, ...(await refreshRollups(orgId)) })))
-    : await refreshAllRollups();
+  // One org's failure (a broken chain, a report that won't render) is recorded and the
+  // others go on (lib/jobs/state.ts forEachOrg).
+  const { results: rollups, failed: rollupFailures } = await forEachOrg("reports", ctx.orgIds ?? (await orgsWithUnrolledEvents()), refreshRollups);
   // The PDF renderer is React (components/reports); lib loads it only when a job needs it.
   const { renderSecurityReportPdf } = await import("@/components/reports/security-report-pdf");
-  const monthly = await makeMonthlyReports(renderSecurityReportPdf, { orgIds: ctx.orgIds });
+  const monthly: MonthlyRunResult[] = [];
+  const { failed: monthlyFailures } = await forEachOrg("reports", await orgsToProcess(ctx.orgIds), async (orgId) => {
+    if (monthly.length >= REPORTS_PER_RUN) return;
+    monthly.push(...(await makeMonthlyReports(renderSecurityReportPdf, { orgIds: [orgId], limit: REPORTS_PER_RUN - monthly.length })));
+  });
   const retried = await retryReportEmails({ orgIds: ctx.orgIds });
   return {
+    failures: [...rollupFailures, ...monthlyFailures],
     orgs: rollups.length,
     events: rollups.reduce((n, r) => n + r.added, 0),
     monthly_reports: monthly.length,

@@ -82,14 +82,13 @@ export async function refreshRollups(orgId: string, opts: { step?: number } = {}
 }
 
 /** Refreshes every org whose rollups are behind its chain head; what a scheduled job runs. */
-export async function refreshAllRollups(opts: { step?: number } = {}): Promise<Array<{ orgId: string } & RefreshResult>> {
+/** The orgs with events not yet folded into their rollups. */
+export async function orgsWithUnrolledEvents(): Promise<string[]> {
   const { rows } = await pool().query<{ org_id: string }>(
     `select h.org_id from chain_heads h left join event_rollup_state s on s.org_id = h.org_id
      where h.seq > coalesce(s.rolled_seq, 0) order by h.org_id`,
   );
-  const results: Array<{ orgId: string } & RefreshResult> = [];
-  for (const { org_id } of rows) results.push({ orgId: org_id, ...(await refreshRollups(org_id, opts)) });
-  return results;
+  return rows.map((r) => r.org_id);
 }
 
 /** Events appended since the last refresh. */

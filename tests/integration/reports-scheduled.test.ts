@@ -11,6 +11,7 @@ import { call, newOrg } from "@/tests/helpers/fixtures";
 import { addUser } from "@/tests/integration/console-fixtures";
 import { smtpServer } from "@/tests/integration/alerts-receivers";
 import { resetEnvCache } from "@/lib/env";
+import { runScheduledJob } from "@/lib/jobs/registry";
 import { DAY, knownOrg } from "@/tests/integration/reports-fixtures";
 
 describe("previousMonth", () => {
@@ -157,4 +158,20 @@ describe("monthly reports", () => {
       { actor_email: owner.email, changes: [{ field: "monthly_report_recipients", before: `${director.email}, ${owner.email}`, after: owner.email }] },
     ]);
   });
+});
+
+describe("the reports job", () => {
+  it("makes the healthy org's monthly report when another org's fails, and the run is partial", async () => {
+    const broken = await newOrg();
+    const healthy = await newOrg();
+    // A time zone the runtime doesn't know makes that org's month impossible to compute.
+    await pool().query("update organizations set timezone = 'Mars/Olympus_Mons' where id = $1", [broken.org.id]);
+    const run = await runScheduledJob("reports", { orgIds: [broken.org.id, healthy.org.id] });
+    expect(run.status).toBe("partial");
+    if (run.status !== "partial") return;
+    expect(run.summary.failed_orgs).toEqual([broken.org.id]);
+    expect(run.summary).toMatchObject({ monthly_reports: 1 });
+    const { rows } = await pool().query("select org_id from report_runs where org_id = any($1)", [[broken.org.id, healthy.org.id]]);
+    expect(rows.map((r) => r.org_id)).toEqual([healthy.org.id]);
+  }, 60_000);
 });
