@@ -10,5 +10,6 @@ export async function register(): Promise<void> {
   const e = env();
   if (e.VIGIL_SCHEDULER === "off" || !e.DATABASE_URL) return;
   const { startScheduler } = await import("@/lib/jobs/scheduler");
-  startScheduler();
+  const { SCHEDULED_JOBS } = await import("@/server/jobs");
+  startScheduler(Object.values(SCHEDULED_JOBS));
 }

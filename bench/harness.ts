@@ -9,7 +9,7 @@ import path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { startEmbedded, type EmbeddedHandle } from "@/lib/db/embedded";
 import { resetEnvCache } from "@/lib/env";
-import { prepareDatabase } from "@/lib/db/bootstrap";
+import { prepareDatabase } from "@/server/bootstrap";
 import { needsBuild } from "../scripts/build-state";
 
 export interface BenchDatabase {

@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import os from "node:os";
 import { pool, closePool } from "@/lib/db/pool";
 import { resetEnvCache } from "@/lib/env";
-import { verifyOrg } from "@/lib/jobs/verify-chains";
+import { verifyOrg } from "@/lib/integrity/verify-job";
 import { refreshRollups, scanBuckets, readBuckets } from "@/lib/reports/rollups";
 import { GET as securityReport } from "@/app/api/v1/reports/security/route";
 import { benchDatabase, heavyTenant, round, summarize } from "./harness";

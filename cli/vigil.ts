@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { env, EnvError } from "@/lib/env";
-import { connectDatabase, prepareDatabase, type ReadyDatabase } from "@/lib/db/bootstrap";
+import { connectDatabase, prepareDatabase, type ReadyDatabase } from "@/server/bootstrap";
 import { EmbeddedDatabaseError, embeddedPid, embeddedUrl, stopPid } from "@/lib/db/embedded";
 import { closePool } from "@/lib/db/pool";
 import { disconnectPrisma } from "@/lib/db/prisma";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { startEmbedded } from "@/lib/db/embedded";
 import { resetEnvCache } from "@/lib/env";
-import { prepareDatabase } from "@/lib/db/bootstrap";
+import { prepareDatabase } from "@/server/bootstrap";
 import { closePool } from "@/lib/db/pool";
 import { seedDemo } from "@/lib/seed/demo";
 import { needsBuild } from "./build-state";

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { env, EnvError } from "@/lib/env";
-import { connectDatabase, prepareDatabase } from "@/lib/db/bootstrap";
+import { connectDatabase, prepareDatabase } from "@/server/bootstrap";
 import { EmbeddedDatabaseError } from "@/lib/db/embedded";
 import { closePool, pool } from "@/lib/db/pool";
 import { createOrganization } from "@/lib/orgs/create-org";

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { SavedSearch } from "@/lib/console/saved-searches";
-import type { ActionState } from "@/lib/auth/action";
+import type { ActionState } from "@/lib/http/action";
 import { ActionForm, FormInput } from "@/components/settings/action-form";
 
 type Action = (prev: ActionState, form: FormData) => Promise<ActionState>;

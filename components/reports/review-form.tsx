@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import type { ActionState } from "@/lib/auth/action";
+import type { ActionState } from "@/lib/http/action";
 import { Button } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
 

@@ -2,7 +2,7 @@
 
 import { createContext, useActionState, useContext, useEffect, useRef, useState } from "react";
 import { useFormStatus } from "react-dom";
-import type { ActionState } from "@/lib/auth/action";
+import type { ActionState } from "@/lib/http/action";
 import { Button } from "@/components/ui/button";
 import { Field, Input, Select } from "@/components/ui/field";
 import { Notice } from "@/components/ui/alert";

@@ -1,3 +1,4 @@
+import { VigilError } from "@/lib/errors";
 import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
@@ -17,19 +18,13 @@ import { isUuid } from "@/lib/uuid";
 export const INCIDENT_STATUSES = ["open", "investigating", "resolved", "false_positive"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export class ActionError extends Error {
-  constructor(readonly code: "not_found" | "invalid", message: string) {
-    super(message);
-  }
-}
-
 const sourceOf = (by: ActionActor) => (by.type === "system" ? "system" : "console") as "system" | "console";
 const actorName = (by: ActionActor) => by.email ?? by.name ?? by.id ?? "someone";
 
 async function lockedAlert(client: pg.PoolClient, orgId: string, alertId: string): Promise<Alert> {
-  if (!isUuid(alertId)) throw new ActionError("not_found", "alert not found");
+  if (!isUuid(alertId)) throw new VigilError("not_found", "alert not found");
   const { rows } = await client.query(`select ${ALERT_COLUMNS} from alerts where org_id = $1 and id = $2 for update`, [orgId, alertId]);
-  if (!rows[0]) throw new ActionError("not_found", "alert not found");
+  if (!rows[0]) throw new VigilError("not_found", "alert not found");
   return rowToAlert(rows[0]);
 }
 
@@ -51,12 +46,12 @@ export async function blockFromAlert(
   return withAuditedAction(orgId, sourceOf(by), async (client) => {
     const alert = await lockedAlert(client, orgId, alertId);
     const value = what === "ip" ? alert.subject.ip : alert.subject.actor;
-    if (!value) throw new ActionError("invalid", `this alert has no ${what === "ip" ? "IP address" : "actor"} to block`);
+    if (!value) throw new VigilError("invalid_request", `this alert has no ${what === "ip" ? "IP address" : "actor"} to block`);
     if (what === "actor" && by.type === "user" && [by.email, by.id].some((x) => x && x.toLowerCase() === value.toLowerCase())) {
-      throw new ActionError("invalid", "you can't block your own account; ask another member of the security team");
+      throw new VigilError("invalid_request", "you can't block your own account; ask another member of the security team");
     }
     if (what === "actor" && by.type === "system" && (await namesAdministrator(client, orgId, value))) {
-      throw new ActionError("invalid", `${value} is an administrator of this organization: a rule doesn't block them by itself; block by hand if you mean it`);
+      throw new VigilError("invalid_request", `${value} is an administrator of this organization: a rule doesn't block them by itself; block by hand if you mean it`);
     }
     const entry = await addBlocklistEntry(client, orgId, {
       value, kind: what === "actor" ? "actor" : undefined, reason: opts.reason ?? `alert ${alert.rule}: ${alert.title}`,
@@ -180,7 +175,7 @@ export async function openIncident(
       title ||= alert.title;
       if (alert.status === "open") await client.query("update alerts set status = 'acknowledged', updated_at = now() where id = $1", [alert.id]);
     }
-    if (!title) throw new ActionError("invalid", "an incident needs a title");
+    if (!title) throw new VigilError("invalid_request", "an incident needs a title");
     const incidentId = uuidv7();
     await client.query(
       "insert into incidents (id, org_id, alert_id, title, assignee, status, created_by) values ($1, $2, $3, $4, $5, 'open', $6)",
@@ -206,7 +201,7 @@ export async function updateIncident(
   await withAuditedAction(orgId, sourceOf(by), async (client) => {
     const { rows } = await client.query(`select ${INCIDENT_COLUMNS} from incidents where org_id = $1 and id = $2 for update`, [orgId, incidentId]);
     const before = rows[0];
-    if (!before) throw new ActionError("not_found", "incident not found");
+    if (!before) throw new VigilError("not_found", "incident not found");
     const changes: Array<{ field: string; before: unknown; after: unknown }> = [];
     if (input.status && input.status !== before.status) {
       changes.push({ field: "status", before: before.status, after: input.status });

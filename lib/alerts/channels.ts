@@ -3,7 +3,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { maskChanges, type Change } from "@/lib/audit/mask";
 import { withAudit, type AuditActor, type ConsoleEvent } from "@/lib/audit/record";
 import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
@@ -34,10 +34,10 @@ export interface AlertChannel {
 const MAX_RECIPIENTS = 20;
 const email = z.email();
 
-/** Checks and normalizes a channel's target; throws a ConsoleError naming the `target` field. */
+/** Checks and normalizes a channel's target; throws a VigilError naming the `target` field. */
 export function normalizeTarget(kind: AlertChannel["kind"], raw: string): string {
   const text = raw.trim();
-  const invalid = (message: string) => new ConsoleError("invalid", kind === "email" ? "Check the recipients." : "Check the URL.", { target: message });
+  const invalid = (message: string) => new VigilError("invalid_request", kind === "email" ? "Check the recipients." : "Check the URL.", { target: message });
   if (kind === "email") {
     const recipients = [...new Set(text.split(/[,;\s]+/).map((x) => x.trim().toLowerCase()).filter(Boolean))];
     if (recipients.length === 0) throw invalid("enter at least one e-mail address");
@@ -65,9 +65,9 @@ const newSecret = () => "whsec_" + crypto.randomBytes(24).toString("base64url");
 const COLUMNS = "id, kind, target, min_severity, enabled, (secret is not null) as secret_set";
 
 async function lockChannel(client: pg.PoolClient, orgId: string, id: string): Promise<AlertChannel> {
-  if (!isUuid(id)) throw new ConsoleError("not_found", "That channel doesn't exist.");
+  if (!isUuid(id)) throw new VigilError("not_found", "That channel doesn't exist.");
   const { rows } = await client.query<AlertChannel>(`select ${COLUMNS} from alert_channels where org_id = $1 and id = $2 for update`, [orgId, id]);
-  if (!rows[0]) throw new ConsoleError("not_found", "That channel doesn't exist.");
+  if (!rows[0]) throw new VigilError("not_found", "That channel doesn't exist.");
   return rows[0];
 }
 
@@ -148,7 +148,7 @@ export async function updateAlertChannel(
 export async function rotateChannelSecret(orgId: string, actor: AuditActor, input: { id: string }): Promise<{ secret: string }> {
   return withAudit(orgId, actor, async (client) => {
     const before = await lockChannel(client, orgId, input.id);
-    if (before.kind !== "webhook") throw new ConsoleError("invalid", "Only a webhook has a signing secret.");
+    if (before.kind !== "webhook") throw new VigilError("invalid_request", "Only a webhook has a signing secret.");
     const secret = newSecret();
     await client.query("update alert_channels set secret = $3 where org_id = $1 and id = $2", [orgId, before.id, secret]);
     // Masked whatever it says: the record shows that the secret changed, never its value.

@@ -1,4 +1,4 @@
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { diff } from "@/lib/audit/mask";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import { RULE_CONFIGS, validateRuleConfig, type RuleName } from "@/lib/alerts/rules";
@@ -34,7 +34,7 @@ export async function updateAlertRule(
     const stored = RULE_CONFIGS[rule].safeParse(rows[0]!.config);
     const current = (stored.success ? stored.data : RULE_CONFIGS[rule].parse({})) as Record<string, unknown>;
     const checked = validateRuleConfig(rule, { ...current, ...next.values });
-    if (!checked.ok) throw new ConsoleError("invalid", "Check the highlighted fields.", ruleFieldErrors(checked.issues));
+    if (!checked.ok) throw new VigilError("invalid_request", "Check the highlighted fields.", ruleFieldErrors(checked.issues));
     const before = { enabled: rows[0]!.enabled, ...current };
     const after = { enabled: next.enabled, ...(checked.config as Record<string, unknown>) };
     const prefixed = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [`${rule}.${k}`, v]));

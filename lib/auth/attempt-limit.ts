@@ -1,5 +1,5 @@
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { LOCK_MS, MAX_FAILED_ATTEMPTS } from "@/lib/auth/sign-in";
 
 /**
@@ -44,9 +44,9 @@ async function clear(userId: string, kind: CheckKind): Promise<void> {
   await pool().query("delete from account_check_attempts where user_id = $1 and kind = $2", [userId, kind]);
 }
 
-function lockedError(kind: CheckKind, lockedUntil: Date): ConsoleError {
+function lockedError(kind: CheckKind, lockedUntil: Date): VigilError {
   const minutes = Math.max(1, Math.ceil((lockedUntil.getTime() - Date.now()) / 60_000));
-  return new ConsoleError(
+  return new VigilError(
     "rate_limited",
     `Too many wrong ${WHAT[kind]}: this check is locked for ${minutes} more minute${minutes === 1 ? "" : "s"}. Nothing was changed.`,
     { [kind === "password" ? "currentPassword" : "code"]: "locked: too many wrong attempts" },
@@ -55,7 +55,7 @@ function lockedError(kind: CheckKind, lockedUntil: Date): ConsoleError {
 
 /**
  * Runs `action`, which checks the secret and throws when it is wrong, within the limit:
- * refuses with a `rate_limited` ConsoleError, without running it, once the attempts are
+ * refuses with a `rate_limited` VigilError, without running it, once the attempts are
  * used up. A throw stays counted; success clears the count.
  */
 export async function withAttemptLimit<T>(userId: string, kind: CheckKind, action: () => Promise<T>): Promise<T> {

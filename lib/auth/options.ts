@@ -2,7 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { env } from "@/lib/env";
 import { attemptSignIn, recordSignOut } from "@/lib/auth/sign-in";
-import { clientIpFromHeaders } from "@/lib/api/client-ip";
+import { clientIpFromHeaders } from "@/lib/net/client-ip";
 import { liveSession, revokeSession, SESSION_IDLE_S, startUserSession } from "@/lib/auth/user-sessions";
 import { safeAuthRedirect } from "@/lib/auth/return-path";
 

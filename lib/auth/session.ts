@@ -7,7 +7,7 @@ import { blockingOrgs, findBlock } from "@/lib/auth/blocklist";
 import { hasPermission, resolveMembership, type Membership } from "@/lib/auth/membership";
 import type { Permission } from "@/lib/auth/permissions";
 import type { AuditActor } from "@/lib/audit/record";
-import { clientIpFromHeaders } from "@/lib/api/client-ip";
+import { clientIpFromHeaders } from "@/lib/net/client-ip";
 import { RETURN_PATH_HEADER, signInPath } from "@/lib/auth/return-path";
 import { liveSession } from "@/lib/auth/user-sessions";
 import { pool } from "@/lib/db/pool";

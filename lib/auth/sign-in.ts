@@ -6,7 +6,7 @@ import { blockingOrgs, findBlock } from "@/lib/auth/blocklist";
 import { consumeSecondFactor } from "@/lib/auth/mfa";
 import { recordEvent } from "@/lib/events/ingest";
 import { normalizeIp } from "@/lib/events/schema";
-import { describeDevice } from "@/lib/console/device";
+import { describeDevice } from "@/lib/auth/device";
 
 /**
  * Console sign-in: per-address rate limit (IPv6 by /64), blocklist, lockout, argon2id, TOTP.

@@ -1,5 +1,5 @@
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import {
   consumeSecondFactor, looksLikeRecoveryCode, newTotpSecret, openSecret, otpauthUri, qrCodeSvg, replaceRecoveryCodes, sealSecret, totpStep,
 } from "@/lib/auth/mfa";
@@ -36,7 +36,7 @@ export async function mfaStatus(userId: string): Promise<{ enabled: boolean; ena
 export async function startMfaEnrollment(user: { id: string; email: string }): Promise<{ secret: string; uri: string; qrSvg: string }> {
   const secret = newTotpSecret();
   const updated = await pool().query("update users set mfa_secret = $2 where id = $1 and mfa_enabled_at is null", [user.id, sealSecret(secret)]);
-  if (!updated.rowCount) throw new ConsoleError("conflict", "MFA is already on for your account.");
+  if (!updated.rowCount) throw new VigilError("conflict", "MFA is already on for your account.");
   const uri = otpauthUri(secret, user.email);
   return { secret, uri, qrSvg: await qrCodeSvg(uri) };
 }
@@ -49,11 +49,11 @@ export async function confirmMfaEnrollment(actor: AuditActor, code: string): Pro
       [actor.userId],
     );
     const row = rows[0];
-    if (!row || row.mfa_enabled_at) throw new ConsoleError("conflict", "MFA is already on for your account.");
+    if (!row || row.mfa_enabled_at) throw new VigilError("conflict", "MFA is already on for your account.");
     const secret = openSecret(row.mfa_secret);
-    if (!secret) throw new ConsoleError("invalid", "Start the setup again: scan a new QR code.");
+    if (!secret) throw new VigilError("invalid_request", "Start the setup again: scan a new QR code.");
     const step = await totpStep(secret, code);
-    if (step === undefined) throw new ConsoleError("invalid", "That code didn't match. Enter the current 6-digit code from your app.", { code: "didn't match" });
+    if (step === undefined) throw new VigilError("invalid_request", "That code didn't match. Enter the current 6-digit code from your app.", { code: "didn't match" });
     await client.query("update users set mfa_enabled_at = now(), mfa_last_step = $2 where id = $1", [actor.userId, step]);
     const recoveryCodes = await replaceRecoveryCodes(client, actor.userId);
     return {
@@ -71,15 +71,15 @@ export async function confirmMfaEnrollment(actor: AuditActor, code: string): Pro
 
 export async function disableMfa(actor: AuditActor, code: string): Promise<void> {
   const status = await mfaStatus(actor.userId);
-  if (!status.enabled) throw new ConsoleError("invalid", "MFA is not on for your account.");
+  if (!status.enabled) throw new VigilError("invalid_request", "MFA is not on for your account.");
   if (status.requiredBy.length > 0) {
-    throw new ConsoleError("forbidden", `MFA is required by ${status.requiredBy.join(", ")}; it can't be turned off.`);
+    throw new VigilError("forbidden", `MFA is required by ${status.requiredBy.join(", ")}; it can't be turned off.`);
   }
   const orgIds = await orgIdsOf(actor.userId);
   await withAttemptLimit(actor.userId, "second_factor", () => withAuditInOrgs(orgIds, actor, async (client) => {
     const { rows } = await client.query<{ mfa_secret: string | null }>("select mfa_secret from users where id = $1 for update", [actor.userId]);
     const factor = await consumeSecondFactor({ id: actor.userId, mfaSecret: rows[0]?.mfa_secret ?? null }, code, client);
-    if (!factor) throw new ConsoleError("invalid", "That code didn't work. Enter a current code or a recovery code.", { code: "didn't work" });
+    if (!factor) throw new VigilError("invalid_request", "That code didn't work. Enter a current code or a recovery code.", { code: "didn't work" });
     await client.query("update users set mfa_secret = null, mfa_enabled_at = null, mfa_last_step = null where id = $1", [actor.userId]);
     await client.query("delete from mfa_recovery_codes where user_id = $1", [actor.userId]);
     return {
@@ -103,7 +103,7 @@ export async function disableMfa(actor: AuditActor, code: string): Promise<void>
  */
 export async function regenerateRecoveryCodes(actor: AuditActor, code: string): Promise<{ recoveryCodes: string[] }> {
   if (looksLikeRecoveryCode(code)) {
-    throw new ConsoleError("invalid", "Enter the current 6-digit code from your authenticator app, not a recovery code.", { code: "use the app's code" });
+    throw new VigilError("invalid_request", "Enter the current 6-digit code from your authenticator app, not a recovery code.", { code: "use the app's code" });
   }
   const orgIds = await orgIdsOf(actor.userId);
   return withAttemptLimit(actor.userId, "second_factor", () => withAuditInOrgs(orgIds, actor, async (client) => {
@@ -114,9 +114,9 @@ export async function regenerateRecoveryCodes(actor: AuditActor, code: string): 
       [actor.userId],
     );
     const row = rows[0];
-    if (!row?.mfa_enabled_at) throw new ConsoleError("invalid", "MFA is not on for your account.");
+    if (!row?.mfa_enabled_at) throw new VigilError("invalid_request", "MFA is not on for your account.");
     const factor = await consumeSecondFactor({ id: actor.userId, mfaSecret: row.mfa_secret }, code, client);
-    if (factor !== "totp") throw new ConsoleError("invalid", "That code didn't work. Enter the current 6-digit code from your app.", { code: "didn't work" });
+    if (factor !== "totp") throw new VigilError("invalid_request", "That code didn't work. Enter the current 6-digit code from your app.", { code: "didn't work" });
     const recoveryCodes = await replaceRecoveryCodes(client, actor.userId);
     return {
       result: { recoveryCodes },

@@ -1,5 +1,5 @@
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "@/lib/auth/passwords";
 import { withAttemptLimit } from "@/lib/auth/attempt-limit";
 import { revokeOtherSessions } from "@/lib/auth/user-sessions";
@@ -19,9 +19,9 @@ export interface PasswordChange {
 
 function assertAcceptable(input: PasswordChange): void {
   const n = input.newPassword.length;
-  if (n < PASSWORD_MIN_LENGTH) throw new ConsoleError("invalid", `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters.`, { newPassword: `at least ${PASSWORD_MIN_LENGTH} characters` });
-  if (n > PASSWORD_MAX_LENGTH) throw new ConsoleError("invalid", `A password has at most ${PASSWORD_MAX_LENGTH} characters.`, { newPassword: `at most ${PASSWORD_MAX_LENGTH} characters` });
-  if (input.newPassword === input.currentPassword) throw new ConsoleError("invalid", "The new password must differ from the current one.", { newPassword: "same as the current one" });
+  if (n < PASSWORD_MIN_LENGTH) throw new VigilError("invalid_request", `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters.`, { newPassword: `at least ${PASSWORD_MIN_LENGTH} characters` });
+  if (n > PASSWORD_MAX_LENGTH) throw new VigilError("invalid_request", `A password has at most ${PASSWORD_MAX_LENGTH} characters.`, { newPassword: `at most ${PASSWORD_MAX_LENGTH} characters` });
+  if (input.newPassword === input.currentPassword) throw new VigilError("invalid_request", "The new password must differ from the current one.", { newPassword: "same as the current one" });
 }
 
 /** Answers how many other sessions the change ended. */
@@ -32,13 +32,13 @@ export async function changeOwnPassword(actor: AuditActor, currentSessionId: str
   const orgIds = (await pool().query<{ org_id: string }>("select org_id from memberships where user_id = $1", [actor.userId])).rows.map((r) => r.org_id);
   return withAttemptLimit(actor.userId, "password", async () => {
     if (!stored || input.currentPassword.length > PASSWORD_MAX_LENGTH || !(await verifyPassword(stored, input.currentPassword))) {
-      throw new ConsoleError("invalid", "Your current password isn't right.", { currentPassword: "isn't right" });
+      throw new VigilError("invalid_request", "Your current password isn't right.", { currentPassword: "isn't right" });
     }
     const newHash = await hashPassword(input.newPassword);
     return withAuditInOrgs(orgIds, actor, async (client) => {
       // Only if unchanged since it was checked: two racing changes can't both pass on the old password.
       const updated = await client.query("update users set password_hash = $2 where id = $1 and password_hash = $3", [actor.userId, newHash, stored]);
-      if (!updated.rowCount) throw new ConsoleError("conflict", "Your password was just changed elsewhere; sign in again.");
+      if (!updated.rowCount) throw new VigilError("conflict", "Your password was just changed elsewhere; sign in again.");
       const ended = await revokeOtherSessions(client, actor.userId, currentSessionId, "password_changed");
       return {
         result: { otherSessionsEnded: ended },

@@ -1,7 +1,7 @@
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { listLiveSessions, revokeOtherSessions, type SessionRow } from "@/lib/auth/user-sessions";
-import { describeDevice } from "@/lib/console/device";
+import { describeDevice } from "@/lib/auth/device";
 import { withAuditInOrgs, type AuditActor } from "@/lib/audit/record";
 import { isUuid } from "@/lib/uuid";
 
@@ -25,8 +25,8 @@ async function orgIdsOf(userId: string): Promise<string[]> {
 
 /** Ends one of your sessions (not the one you are using: that is signing out). */
 export async function revokeOwnSession(actor: AuditActor, currentSessionId: string, sessionId: string): Promise<void> {
-  if (sessionId === currentSessionId) throw new ConsoleError("invalid", "That is this session: use Sign out.", { sessionId: "this session" });
-  if (!isUuid(sessionId)) throw new ConsoleError("not_found", "That session doesn't exist or has already ended.");
+  if (sessionId === currentSessionId) throw new VigilError("invalid_request", "That is this session: use Sign out.", { sessionId: "this session" });
+  if (!isUuid(sessionId)) throw new VigilError("not_found", "That session doesn't exist or has already ended.");
   await withAuditInOrgs(await orgIdsOf(actor.userId), actor, async (client) => {
     // Your own sessions only: another person's id is "not found", like a missing one.
     const { rows } = await client.query<{ ip: string | null; user_agent: string | null; created_at: Date }>(
@@ -36,7 +36,7 @@ export async function revokeOwnSession(actor: AuditActor, currentSessionId: stri
       [sessionId, actor.userId],
     );
     const ended = rows[0];
-    if (!ended) throw new ConsoleError("not_found", "That session doesn't exist or has already ended.");
+    if (!ended) throw new VigilError("not_found", "That session doesn't exist or has already ended.");
     const device = describeDevice(ended.user_agent).summary;
     return {
       result: undefined,

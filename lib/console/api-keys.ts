@@ -3,7 +3,7 @@ import { pool } from "@/lib/db/pool";
 import { generateApiKey, hashApiKey, personCreator } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import type { Actor } from "@/lib/console/rules";
 import { isUuid } from "@/lib/uuid";
@@ -60,10 +60,10 @@ export async function listApiKeys(orgId: string): Promise<ApiKeyRow[]> {
 export async function createConsoleApiKey(orgId: string, actor: Actor & { audit: AuditActor }, input: { name: string; scopes: string[] }): Promise<{ id: string; key: string }> {
   const scopes = API_SCOPES.filter((s) => input.scopes.includes(s));
   if (scopes.length === 0 || scopes.length !== new Set(input.scopes).size) {
-    throw new ConsoleError("invalid", "Choose at least one known scope.", { scopes: "choose at least one scope" });
+    throw new VigilError("invalid_request", "Choose at least one known scope.", { scopes: "choose at least one scope" });
   }
   const refused = scopes.filter((s) => !scopeAllowed(s, actor.permissions));
-  if (refused.length) throw new ConsoleError("forbidden", `Your role can't create keys with: ${refused.join(", ")}.`, { scopes: `not allowed: ${refused.join(", ")}` });
+  if (refused.length) throw new VigilError("forbidden", `Your role can't create keys with: ${refused.join(", ")}.`, { scopes: `not allowed: ${refused.join(", ")}` });
   const key = generateApiKey();
   const id = uuidv7();
   const name = input.name.trim();
@@ -87,14 +87,14 @@ export async function createConsoleApiKey(orgId: string, actor: Actor & { audit:
 }
 
 export async function revokeConsoleApiKey(orgId: string, actor: Actor & { audit: AuditActor }, input: { id: string }): Promise<void> {
-  if (!isUuid(input.id)) throw new ConsoleError("not_found", "That key doesn't exist.");
+  if (!isUuid(input.id)) throw new VigilError("not_found", "That key doesn't exist.");
   await withAudit(orgId, actor.audit, async (client) => {
     const { rows } = await client.query<{ id: string; name: string; prefix: string }>(
       "update api_keys set revoked_at = now() where org_id = $1 and id = $2 and revoked_at is null returning id, name, prefix",
       [orgId, input.id],
     );
     const revoked = rows[0];
-    if (!revoked) throw new ConsoleError("not_found", "That key doesn't exist or is already revoked.");
+    if (!revoked) throw new VigilError("not_found", "That key doesn't exist or is already revoked.");
     return {
       result: undefined,
       events: [{

@@ -1,5 +1,5 @@
 import { maskDeep, maskValue } from "@/lib/audit/mask";
-import { describeDevice, type Device } from "@/lib/console/device";
+import { describeDevice, type Device } from "@/lib/auth/device";
 import { titleCase } from "@/lib/console/event-labels";
 import type { AuditEvent } from "@/lib/events/types";
 import type { ChainPosition } from "@/lib/events/event-detail";

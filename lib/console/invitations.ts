@@ -4,7 +4,7 @@ import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { hashPassword } from "@/lib/auth/passwords";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import { assertCanGrant, type Actor } from "@/lib/console/rules";
 import { roleInOrg } from "@/lib/console/members";
@@ -76,7 +76,7 @@ export async function inviteMember(
       "select 1 from memberships m join users u on u.id = m.user_id where m.org_id = $1 and u.email = $2",
       [orgId, email],
     );
-    if (member.rowCount) throw new ConsoleError("conflict", `${email} is already a member.`, { email: "is already a member" });
+    if (member.rowCount) throw new VigilError("conflict", `${email} is already a member.`, { email: "is already a member" });
     await client.query(
       "update invitations set revoked_at = now() where org_id = $1 and email = $2 and accepted_at is null and revoked_at is null",
       [orgId, email],
@@ -118,13 +118,13 @@ async function mailInvitation(email: string, orgName: string, token: string, exp
 }
 
 export async function revokeInvitation(orgId: string, actor: Actor & { audit: AuditActor }, input: { invitationId: string }): Promise<void> {
-  if (!isUuid(input.invitationId)) throw new ConsoleError("not_found", "That invitation doesn't exist.");
+  if (!isUuid(input.invitationId)) throw new VigilError("not_found", "That invitation doesn't exist.");
   await withAudit(orgId, actor.audit, async (client) => {
     const { rows } = await client.query<{ email: string }>(
       "update invitations set revoked_at = now() where org_id = $1 and id = $2 and accepted_at is null and revoked_at is null returning email",
       [orgId, input.invitationId],
     );
-    if (!rows[0]) throw new ConsoleError("not_found", "That invitation doesn't exist.");
+    if (!rows[0]) throw new VigilError("not_found", "That invitation doesn't exist.");
     return {
       result: undefined,
       events: [{ action: "MEMBER_INVITATION_REVOKED", category: "settings", targets: [{ type: "invitation", id: input.invitationId, name: rows[0].email }], metadata: { user: rows[0].email } }],
@@ -168,7 +168,7 @@ export async function viewInvitation(token: string): Promise<InvitationView | nu
 }
 
 /** One answer for a missing, used, revoked or expired link, and for a link used the wrong way. */
-const unusable = () => new ConsoleError("not_found", "This invitation link can't be used: it may have expired or been used, or it needs you to sign in as the invited address.");
+const unusable = () => new VigilError("not_found", "This invitation link can't be used: it may have expired or been used, or it needs you to sign in as the invited address.");
 
 function joinEvents(inv: LiveInvitation, userId: string) {
   return [{
@@ -199,9 +199,9 @@ export async function acceptAsNewPerson(
   request: { ip?: string | null; userAgent?: string | null } = {},
 ): Promise<{ email: string; orgId: string }> {
   const name = input.name.trim();
-  if (!name || name.length > 200) throw new ConsoleError("invalid", "Enter your name.", { name: "enter your name (up to 200 characters)" });
+  if (!name || name.length > 200) throw new VigilError("invalid_request", "Enter your name.", { name: "enter your name (up to 200 characters)" });
   if (input.password.length < PASSWORD_MIN || input.password.length > PASSWORD_MAX) {
-    throw new ConsoleError("invalid", `Choose a password of at least ${PASSWORD_MIN} characters.`, { password: `at least ${PASSWORD_MIN} characters` });
+    throw new VigilError("invalid_request", `Choose a password of at least ${PASSWORD_MIN} characters.`, { password: `at least ${PASSWORD_MIN} characters` });
   }
   const pre = await liveInvitation(pool(), token, false);
   if (!pre) throw unusable();

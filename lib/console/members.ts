@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { knownPermissions } from "@/lib/auth/membership";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
 import { assertCanGrant, assertCanManage, type Actor } from "@/lib/console/rules";
@@ -53,12 +53,12 @@ interface RoleRecord {
 
 /** A role usable in the org (built-in, or the org's own); a foreign role is "not found". */
 export async function roleInOrg(db: pg.Pool | pg.PoolClient, orgId: string, roleId: string): Promise<RoleRecord> {
-  if (!isUuid(roleId)) throw new ConsoleError("not_found", "That role doesn't exist.", { roleId: "choose a role" });
+  if (!isUuid(roleId)) throw new VigilError("not_found", "That role doesn't exist.", { roleId: "choose a role" });
   const { rows } = await db.query<RoleRecord & { permissions: string[] | null }>(
     "select id, key, name, permissions from roles where id = $1 and (org_id is null or org_id = $2)",
     [roleId, orgId],
   );
-  if (!rows[0]) throw new ConsoleError("not_found", "That role doesn't exist.", { roleId: "choose a role" });
+  if (!rows[0]) throw new VigilError("not_found", "That role doesn't exist.", { roleId: "choose a role" });
   return { ...rows[0], permissions: knownPermissions(rows[0].permissions) };
 }
 
@@ -74,14 +74,14 @@ interface LockedMember {
 }
 
 export async function lockMember(client: pg.PoolClient, orgId: string, membershipId: string): Promise<LockedMember> {
-  if (!isUuid(membershipId)) throw new ConsoleError("not_found", "That member doesn't exist.");
+  if (!isUuid(membershipId)) throw new VigilError("not_found", "That member doesn't exist.");
   const { rows } = await client.query<LockedMember>(
     `select m.id, m.user_id, u.email, r.id as role_id, r.key as role_key, r.name as role_name, r.permissions, r.built_in
      from memberships m join users u on u.id = m.user_id join roles r on r.id = m.role_id
      where m.org_id = $1 and m.id = $2 for update of m`,
     [orgId, membershipId],
   );
-  if (!rows[0]) throw new ConsoleError("not_found", "That member doesn't exist.");
+  if (!rows[0]) throw new VigilError("not_found", "That member doesn't exist.");
   return rows[0];
 }
 
@@ -103,9 +103,9 @@ export async function changeMemberRole(orgId: string, actor: Actor & { audit: Au
     assertCanManage(actor, { userId: member.user_id, permissions: knownPermissions(member.permissions), roleKey: builtInKey(member) });
     const role = await roleInOrg(client, orgId, input.roleId);
     assertCanGrant(actor, role.permissions, role.key, "grant");
-    if (role.id === member.role_id) throw new ConsoleError("invalid", `${member.email} already has the ${role.name} role.`);
+    if (role.id === member.role_id) throw new VigilError("invalid_request", `${member.email} already has the ${role.name} role.`);
     if (builtInKey(member) === "owner" && (await otherOwners(client, orgId, member.id)) === 0) {
-      throw new ConsoleError("invalid", "An organization keeps at least one owner: make someone else an owner first.");
+      throw new VigilError("invalid_request", "An organization keeps at least one owner: make someone else an owner first.");
     }
     await client.query("update memberships set role_id = $3 where org_id = $1 and id = $2", [orgId, member.id, role.id]);
     return {
@@ -129,7 +129,7 @@ export async function removeMember(orgId: string, actor: Actor & { audit: AuditA
     const member = await lockMember(client, orgId, input.membershipId);
     assertCanManage(actor, { userId: member.user_id, permissions: knownPermissions(member.permissions), roleKey: builtInKey(member) });
     if (builtInKey(member) === "owner" && (await otherOwners(client, orgId, member.id)) === 0) {
-      throw new ConsoleError("invalid", "An organization keeps at least one owner.");
+      throw new VigilError("invalid_request", "An organization keeps at least one owner.");
     }
     await client.query("delete from memberships where org_id = $1 and id = $2", [orgId, member.id]);
     return {
@@ -155,9 +155,9 @@ export async function leaveOrg(orgId: string, actor: AuditActor): Promise<void> 
       [orgId, actor.userId],
     );
     const member = rows[0];
-    if (!member) throw new ConsoleError("not_found", "You are not a member of this organization.");
+    if (!member) throw new VigilError("not_found", "You are not a member of this organization.");
     if (builtInKey(member) === "owner" && (await otherOwners(client, orgId, member.id)) === 0) {
-      throw new ConsoleError("invalid", "You are the last owner: make someone else an owner before you leave.");
+      throw new VigilError("invalid_request", "You are the last owner: make someone else an owner before you leave.");
     }
     await client.query("delete from memberships where org_id = $1 and id = $2", [orgId, member.id]);
     return {

@@ -1,5 +1,5 @@
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { addBlocklistEntry, BlocklistValueError, removeBlocklistEntry } from "@/lib/auth/blocklist";
 import { diff } from "@/lib/audit/mask";
 import { withAudit, type AuditActor } from "@/lib/audit/record";
@@ -30,7 +30,7 @@ function fromRow(r: OrgRow): OrgSettings {
 export async function getOrgSettings(orgId: string): Promise<OrgSettings> {
   const { rows } = await pool().query<OrgRow>(`select ${ORG_COLUMNS} from organizations where id = $1`, [orgId]);
   const r = rows[0];
-  if (!r) throw new ConsoleError("not_found", "Organization not found.");
+  if (!r) throw new VigilError("not_found", "Organization not found.");
   return fromRow(r);
 }
 
@@ -50,16 +50,16 @@ export async function updateOrgSettings(
   next: OrgSettings,
 ): Promise<{ changed: number }> {
   if (next.businessHours.start >= next.businessHours.end) {
-    throw new ConsoleError("invalid", "Business hours must end after they start.", { end: "must be after the start" });
+    throw new VigilError("invalid_request", "Business hours must end after they start.", { end: "must be after the start" });
   }
   return withAudit(orgId, actor.audit, async (client) => {
     const { rows } = await client.query<OrgRow>(`select ${ORG_COLUMNS} from organizations where id = $1 for update`, [orgId]);
     const r = rows[0];
-    if (!r) throw new ConsoleError("not_found", "Organization not found.");
+    if (!r) throw new VigilError("not_found", "Organization not found.");
     const before = fromRow(r);
     // Turning the requirement on without MFA yourself would shut you out of the console.
     if (next.requireMfa && !before.requireMfa && !actor.mfaEnabled) {
-      throw new ConsoleError("invalid", "Set up MFA on your own account before requiring it for everyone.", { requireMfa: "set up your own MFA first" });
+      throw new VigilError("invalid_request", "Set up MFA on your own account before requiring it for everyone.", { requireMfa: "set up your own MFA first" });
     }
     const changes = diff(flat(before), flat(next));
     if (changes.length === 0) return { result: { changed: 0 }, events: [] };
@@ -90,7 +90,7 @@ export async function blockFromConsole(
     try {
       entry = await addBlocklistEntry(client, orgId, { value: input.value, reason: input.reason || null, createdBy: actor.email, expiresAt: input.expiresAt ?? null });
     } catch (err) {
-      if (err instanceof BlocklistValueError) throw new ConsoleError("invalid", err.message, { value: err.message });
+      if (err instanceof BlocklistValueError) throw new VigilError("invalid_request", err.message, { value: err.message });
       throw err;
     }
     return {
@@ -109,7 +109,7 @@ export async function blockFromConsole(
 export async function unblockFromConsole(orgId: string, actor: AuditActor, input: { id: string }): Promise<void> {
   await withAudit(orgId, actor, async (client) => {
     const entry = await removeBlocklistEntry(client, orgId, input.id);
-    if (!entry) throw new ConsoleError("not_found", "That entry doesn't exist.");
+    if (!entry) throw new VigilError("not_found", "That entry doesn't exist.");
     // Unblocking an account a block had locked (a Vigil user of the org) unlocks it.
     const unlocked = entry.kind === "actor" ? await unlockUnblockedMembers(client, orgId, entry.value) : [];
     return {

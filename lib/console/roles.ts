@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { knownPermissions } from "@/lib/auth/membership";
 import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
 import { slugify } from "@/lib/orgs/create-org";
@@ -47,17 +47,17 @@ export async function listRoles(orgId: string): Promise<RoleRow[]> {
 
 function cleanPermissions(values: readonly string[]): Permission[] {
   const unknown = values.filter((v) => !(PERMISSIONS as readonly string[]).includes(v));
-  if (unknown.length) throw new ConsoleError("invalid", `Unknown permissions: ${unknown.join(", ")}.`, { permissions: "contains unknown permissions" });
+  if (unknown.length) throw new VigilError("invalid_request", `Unknown permissions: ${unknown.join(", ")}.`, { permissions: "contains unknown permissions" });
   return PERMISSIONS.filter((p) => values.includes(p));
 }
 
 async function lockCustomRole(client: pg.PoolClient, orgId: string, roleId: string): Promise<{ id: string; key: string; name: string; permissions: Permission[] }> {
-  if (!isUuid(roleId)) throw new ConsoleError("not_found", "That role doesn't exist.");
+  if (!isUuid(roleId)) throw new VigilError("not_found", "That role doesn't exist.");
   const { rows } = await client.query<{ id: string; key: string; name: string; permissions: string[] | null }>(
     "select id, key, name, permissions from roles where id = $1 and org_id = $2 and not built_in for update",
     [roleId, orgId],
   );
-  if (!rows[0]) throw new ConsoleError("not_found", "That custom role doesn't exist (built-in roles can't be changed).");
+  if (!rows[0]) throw new VigilError("not_found", "That custom role doesn't exist (built-in roles can't be changed).");
   return { ...rows[0], permissions: knownPermissions(rows[0].permissions) };
 }
 
@@ -73,7 +73,7 @@ export async function createRole(orgId: string, actor: Actor & { audit: AuditAct
       "insert into roles (id, org_id, key, name, permissions, built_in) values ($1, $2, $3, $4, $5, false) on conflict (org_id, key) do nothing",
       [id, orgId, key, name, permissions],
     );
-    if (!inserted.rowCount) throw new ConsoleError("conflict", `A role named ${name} exists already.`, { name: "is taken" });
+    if (!inserted.rowCount) throw new VigilError("conflict", `A role named ${name} exists already.`, { name: "is taken" });
     return {
       result: { id },
       events: [{
@@ -94,13 +94,13 @@ export async function updateRole(orgId: string, actor: Actor & { audit: AuditAct
     const role = await lockCustomRole(client, orgId, input.roleId);
     // Editing a role changes what its members hold: both the old and the new set must be yours.
     if (missingPermissions(actor, role.permissions).length) {
-      throw new ConsoleError("forbidden", "This role holds permissions you don't; you can't change it.");
+      throw new VigilError("forbidden", "This role holds permissions you don't; you can't change it.");
     }
     assertCanGrant(actor, permissions, null, "give");
     const changes = [];
     if (role.name !== name) changes.push({ field: "name", before: role.name, after: name });
     if (role.permissions.join() !== permissions.join()) changes.push({ field: "permissions", before: role.permissions, after: permissions });
-    if (changes.length === 0) throw new ConsoleError("invalid", "Nothing changed.");
+    if (changes.length === 0) throw new VigilError("invalid_request", "Nothing changed.");
     await client.query("update roles set name = $3, permissions = $4 where id = $1 and org_id = $2", [role.id, orgId, name, permissions]);
     return {
       result: undefined,
@@ -118,9 +118,9 @@ export async function updateRole(orgId: string, actor: Actor & { audit: AuditAct
 export async function deleteRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { roleId: string }): Promise<void> {
   await withAudit(orgId, actor.audit, async (client) => {
     const role = await lockCustomRole(client, orgId, input.roleId);
-    if (missingPermissions(actor, role.permissions).length) throw new ConsoleError("forbidden", "This role holds permissions you don't; you can't delete it.");
+    if (missingPermissions(actor, role.permissions).length) throw new VigilError("forbidden", "This role holds permissions you don't; you can't delete it.");
     const used = await client.query("select 1 from memberships where role_id = $1 limit 1", [role.id]);
-    if (used.rowCount) throw new ConsoleError("conflict", `Members still have the ${role.name} role; give them another role first.`);
+    if (used.rowCount) throw new VigilError("conflict", `Members still have the ${role.name} role; give them another role first.`);
     await client.query("delete from roles where id = $1 and org_id = $2", [role.id, orgId]);
     return {
       result: undefined,

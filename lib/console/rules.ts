@@ -1,5 +1,5 @@
 import type { Permission } from "@/lib/auth/permissions";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import type { AuditActor } from "@/lib/audit/record";
 
 /**
@@ -21,16 +21,16 @@ export function missingPermissions(actor: Pick<Actor, "permissions">, wanted: re
 export function assertCanGrant(actor: Actor, rolePermissions: readonly string[], roleKey: string | null, what = "grant"): void {
   const missing = missingPermissions(actor, rolePermissions);
   if (missing.length > 0) {
-    throw new ConsoleError("forbidden", `You can't ${what} a role with permissions you don't hold: ${missing.join(", ")}.`);
+    throw new VigilError("forbidden", `You can't ${what} a role with permissions you don't hold: ${missing.join(", ")}.`);
   }
-  if (roleKey === "owner" && actor.roleKey !== "owner") throw new ConsoleError("forbidden", "Only an owner can make someone an owner.");
+  if (roleKey === "owner" && actor.roleKey !== "owner") throw new VigilError("forbidden", "Only an owner can make someone an owner.");
 }
 
 export function assertCanManage(actor: Actor, target: { userId: string; permissions: readonly string[]; roleKey: string | null }): void {
-  if (target.userId === actor.userId) throw new ConsoleError("forbidden", "You can't change your own membership; ask another administrator.");
-  if (target.roleKey === "owner" && actor.roleKey !== "owner") throw new ConsoleError("forbidden", "Only an owner can change an owner's membership.");
+  if (target.userId === actor.userId) throw new VigilError("forbidden", "You can't change your own membership; ask another administrator.");
+  if (target.roleKey === "owner" && actor.roleKey !== "owner") throw new VigilError("forbidden", "Only an owner can change an owner's membership.");
   const missing = missingPermissions(actor, target.permissions);
-  if (missing.length > 0) throw new ConsoleError("forbidden", "This member's role holds permissions you don't; ask someone who holds them.");
+  if (missing.length > 0) throw new VigilError("forbidden", "This member's role holds permissions you don't; ask someone who holds them.");
 }
 
 /** The acting person of a console session, as the rules and the audit record need them. */

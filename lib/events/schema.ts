@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { normalizeIp } from "@/lib/events/ip";
-import { InexactNumber } from "@/lib/api/exact-json";
+import { InexactNumber } from "@/lib/events/exact-json";
 import { ACTION_PATTERN, ACTOR_TYPES, CATEGORIES, SEVERITIES, STATUSES } from "@/lib/events/catalog";
 
 /**

@@ -24,6 +24,14 @@ export interface JobContext {
   orgIds?: string[];
 }
 
+/** A job as the framework runs it: its name, its schedule (UTC cron) and its work. */
+export interface ScheduledJob {
+  name: JobName;
+  schedule: string;
+  describe: string;
+  work: (ctx: JobContext) => Promise<JobSummary>;
+}
+
 export type JobOutcome =
   | { status: "succeeded"; runId: string; summary: JobSummary }
   /** Some orgs failed (summary.failed_orgs), the others were done. */

@@ -1,6 +1,5 @@
 import { Cron } from "croner";
-import { SCHEDULED_JOBS, runScheduledJob } from "@/lib/jobs/registry";
-import { JOB_NAMES } from "@/lib/jobs/runner";
+import { runJob, type ScheduledJob } from "@/lib/jobs/runner";
 
 /**
  * The in-process scheduler of a long-lived server: each job on its cron schedule (UTC).
@@ -11,13 +10,13 @@ import { JOB_NAMES } from "@/lib/jobs/runner";
 
 const globalForScheduler = globalThis as unknown as { vigilScheduler?: Cron[] };
 
-export function startScheduler(log: (line: string) => void = (l) => console.log(l)): Cron[] {
+export function startScheduler(jobs: ScheduledJob[], log: (line: string) => void = (l) => console.log(l)): Cron[] {
   if (globalForScheduler.vigilScheduler) return globalForScheduler.vigilScheduler;
-  const crons = JOB_NAMES.map((name) => {
-    const job = SCHEDULED_JOBS[name];
+  const crons = jobs.map((job) => {
+    const { name } = job;
     return new Cron(job.schedule, { name: `vigil:${name}`, timezone: "UTC", protect: true, unref: true }, async () => {
       try {
-        const outcome = await runScheduledJob(name);
+        const outcome = await runJob(name, job.work);
         if (outcome.status === "failed") log(`[vigil] scheduled ${name} failed: ${outcome.error}`);
         if (outcome.status === "partial") log(`[vigil] scheduled ${name} finished, except for: ${outcome.error}`);
       } catch (err) {
@@ -27,7 +26,7 @@ export function startScheduler(log: (line: string) => void = (l) => console.log(
     });
   });
   globalForScheduler.vigilScheduler = crons;
-  log(`[vigil] scheduler started: ${JOB_NAMES.map((n) => `${n} (${SCHEDULED_JOBS[n].schedule})`).join(", ")}`);
+  log(`[vigil] scheduler started: ${jobs.map((j) => `${j.name} (${j.schedule})`).join(", ")}`);
   return crons;
 }
 

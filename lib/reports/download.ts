@@ -1,6 +1,6 @@
-import { ApiError } from "@/lib/api/errors";
+import { VigilError } from "@/lib/errors";
 import { recordEvent } from "@/lib/events/ingest";
-import { verifyOrg } from "@/lib/jobs/verify-chains";
+import { verifyOrg } from "@/lib/integrity/verify-job";
 import type { ChainCheck } from "@/lib/reports/security";
 import { formatBytes } from "@/lib/reports/format";
 import { PeriodError, periodKey, resolvePeriod, type PeriodQuery, type ReportFormat, type ReportPeriod } from "@/lib/reports/period";
@@ -18,7 +18,7 @@ export function reportPeriod(query: PeriodQuery, now = new Date()): ReportPeriod
   try {
     return resolvePeriod(query, now);
   } catch (err) {
-    if (err instanceof PeriodError) throw new ApiError("invalid_request", "invalid period", [{ path: err.path, message: err.message }]);
+    if (err instanceof PeriodError) throw new VigilError("invalid_request", "invalid period", [{ path: err.path, message: err.message }]);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import { orgsWithUnrolledEvents, refreshRollups } from "@/lib/reports/rollups";
-import { makeMonthlyReports, REPORTS_PER_RUN, retryReportEmails, type MonthlyRunResult } from "@/lib/reports/scheduled";
+import { makeMonthlyReports, REPORTS_PER_RUN, retryReportEmails, type MonthlyRunResult, type RenderPdf } from "@/lib/reports/scheduled";
 
 /**
  * The reports job (every 5 minutes): fold new events into the report rollups, make the
@@ -9,12 +9,10 @@ import { makeMonthlyReports, REPORTS_PER_RUN, retryReportEmails, type MonthlyRun
  * backoff has passed. Each step is bounded (100,000 events per rollup transaction, 10
  * reports per run) and idempotent, so a killed run loses nothing and the next one goes on.
  */
-export async function reportsJob(ctx: JobContext): Promise<JobSummary> {
+export async function reportsJob(ctx: JobContext, renderSecurityReportPdf: RenderPdf): Promise<JobSummary> {
   // One org's failure (a broken chain, a report that won't render) is recorded and the
   // others go on (lib/jobs/state.ts forEachOrg).
   const { results: rollups, failed: rollupFailures } = await forEachOrg("reports", ctx.orgIds ?? (await orgsWithUnrolledEvents()), refreshRollups);
-  // The PDF renderer is React (components/reports); lib loads it only when a job needs it.
-  const { renderSecurityReportPdf } = await import("@/components/reports/security-report-pdf");
   const monthly: MonthlyRunResult[] = [];
   const { failed: monthlyFailures } = await forEachOrg("reports", await orgsToProcess(ctx.orgIds), async (orgId) => {
     if (monthly.length >= REPORTS_PER_RUN) return;

@@ -1,6 +1,6 @@
 import { uuidv7 } from "uuidv7";
 import { pool, withTransaction } from "@/lib/db/pool";
-import { ApiError } from "@/lib/api/errors";
+import { VigilError } from "@/lib/errors";
 import { appendEvents } from "@/lib/events/ingest";
 import { ensurePartitions } from "@/lib/events/partitions";
 import { toDraft } from "@/lib/events/record";
@@ -39,8 +39,8 @@ export async function reviewEvent(
   context: { ip?: string; userAgent?: string } = {},
 ): Promise<EventReview> {
   const note = input.note?.trim() || null;
-  if (note && note.length > MAX_NOTE) throw new ApiError("invalid_request", `the note must be at most ${MAX_NOTE} characters`, [{ path: "note", message: `must be at most ${MAX_NOTE} characters` }]);
-  if (!isUuid(input.eventId)) throw new ApiError("not_found", "event not found");
+  if (note && note.length > MAX_NOTE) throw new VigilError("invalid_request", `the note must be at most ${MAX_NOTE} characters`, [{ path: "note", message: `must be at most ${MAX_NOTE} characters` }]);
+  if (!isUuid(input.eventId)) throw new VigilError("not_found", "event not found");
 
   const reviewer = await pool().query<{ id: string; email: string; name: string; key: string; permissions: string[] | null }>(
     `select u.id, u.email, u.name, r.key, r.permissions from memberships m join users u on u.id = m.user_id join roles r on r.id = m.role_id
@@ -48,19 +48,19 @@ export async function reviewEvent(
     [orgId, input.reviewerUserId],
   );
   const who = reviewer.rows[0];
-  if (!who) throw new ApiError("forbidden", "only members of the organization may review");
+  if (!who) throw new VigilError("forbidden", "only members of the organization may review");
   if (!canReview({ key: who.key, permissions: who.permissions ?? [] })) {
-    throw new ApiError("forbidden", "your role may not review changes (settings:manage or the auditor role is needed)");
+    throw new VigilError("forbidden", "your role may not review changes (settings:manage or the auditor role is needed)");
   }
   const event = await pool().query<{ id: string; seq: number; action: string; category: string; actor_email: string | null; actor_id: string | null }>(
     "select id, seq, action, category, actor_email, actor_id from audit_events where org_id = $1 and id = $2",
     [orgId, input.eventId],
   );
   const reviewed = event.rows[0];
-  if (!reviewed) throw new ApiError("not_found", "event not found");
-  if (reviewed.category !== REVIEWABLE_CATEGORY) throw new ApiError("invalid_request", "only settings and permission changes are reviewed");
+  if (!reviewed) throw new VigilError("not_found", "event not found");
+  if (reviewed.category !== REVIEWABLE_CATEGORY) throw new VigilError("invalid_request", "only settings and permission changes are reviewed");
   if (reviewed.actor_email && reviewed.actor_email === who.email.toLowerCase()) {
-    throw new ApiError("forbidden", "a change is reviewed by someone other than the person who made it");
+    throw new VigilError("forbidden", "a change is reviewed by someone other than the person who made it");
   }
 
   const draft = toDraft({

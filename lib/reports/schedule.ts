@@ -1,5 +1,5 @@
 import { withAudit, type AuditActor } from "@/lib/audit/record";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { pool } from "@/lib/db/pool";
 import { eligibleRecipients } from "@/lib/reports/scheduled";
 
@@ -28,11 +28,11 @@ export async function getReportSchedule(orgId: string): Promise<ReportSchedule> 
 
 export async function setReportRecipients(orgId: string, actor: AuditActor, wanted: readonly string[]): Promise<{ recipients: string[] }> {
   const emails = [...new Set(wanted.map((e) => e.trim().toLowerCase()).filter(Boolean))].sort();
-  if (emails.length > MAX_RECIPIENTS) throw new ConsoleError("invalid", `At most ${MAX_RECIPIENTS} recipients.`, { recipients: `at most ${MAX_RECIPIENTS}` });
+  if (emails.length > MAX_RECIPIENTS) throw new VigilError("invalid_request", `At most ${MAX_RECIPIENTS} recipients.`, { recipients: `at most ${MAX_RECIPIENTS}` });
   const eligible = new Set(await eligibleRecipients(orgId, emails));
   const refused = emails.filter((e) => !eligible.has(e));
   if (refused.length > 0) {
-    throw new ConsoleError("invalid", `Only members whose role may download reports can receive them: ${refused.join(", ")}.`, { recipients: `not allowed: ${refused.join(", ")}` });
+    throw new VigilError("invalid_request", `Only members whose role may download reports can receive them: ${refused.join(", ")}.`, { recipients: `not allowed: ${refused.join(", ")}` });
   }
   return withAudit(orgId, actor, async (client) => {
     const { rows } = await client.query<{ recipients: string[] }>("select recipients from report_schedules where org_id = $1 for update", [orgId]);

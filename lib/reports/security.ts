@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { pool } from "@/lib/db/pool";
 import { CATEGORIES, type Category } from "@/lib/events/catalog";
-import { ApiError } from "@/lib/api/errors";
+import { VigilError } from "@/lib/errors";
 import { alertsInPeriod, loadBlocklist, type AlertSummary } from "@/lib/reports/optional-tables";
 import { periodKey, type ReportPeriod } from "@/lib/reports/period";
 import { BUCKETS_SQL, bucketParams, readSnapshot, refreshRollups, unrolledEvents } from "@/lib/reports/rollups";
@@ -130,7 +130,7 @@ export async function securityReport(
   const org = await pool().query<{ id: string; slug: string; name: string; timezone: string }>(
     "select id, slug, name, timezone from organizations where id = $1", [orgId],
   );
-  if (!org.rows[0]) throw new ApiError("not_found", "organization not found");
+  if (!org.rows[0]) throw new VigilError("not_found", "organization not found");
   const { timezone } = org.rows[0];
   if ((await unrolledEvents(pool(), orgId)) > REFRESH_BEFORE_REPORT) await refreshRollups(orgId);
 

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { startEmbedded, stopPid, type EmbeddedHandle } from "@/lib/db/embedded";
-import { prepareDatabase } from "@/lib/db/bootstrap";
+import { prepareDatabase } from "@/server/bootstrap";
 import { closePool, pool } from "@/lib/db/pool";
 import { disconnectPrisma } from "@/lib/db/prisma";
 import { resetEnvCache } from "@/lib/env";

@@ -9,7 +9,7 @@
  */
 import { closePool } from "@/lib/db/pool";
 import { JOB_NAMES, type JobName } from "@/lib/jobs/runner";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { runScheduledJob } from "@/server/jobs";
 
 const [name, ...orgIds] = process.argv.slice(2);
 if (!JOB_NAMES.includes(name as JobName) || orgIds.length === 0) {

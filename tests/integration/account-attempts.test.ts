@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generate } from "otplib";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { confirmMfaEnrollment, disableMfa, mfaStatus, regenerateRecoveryCodes, startMfaEnrollment } from "@/lib/console/account-mfa";
 import { MAX_FAILED_ATTEMPTS } from "@/lib/auth/sign-in";
 import { eventsOf, orgWithUser, type TestUser } from "@/tests/integration/console-fixtures";
@@ -8,7 +8,7 @@ import { eventsOf, orgWithUser, type TestUser } from "@/tests/integration/consol
 /** Issue 10, finding 8: account actions that check a TOTP code are limited and locked like sign-in. */
 
 const nextStepCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
-const codeOf = (e: unknown) => (e instanceof ConsoleError ? e.code : String(e));
+const codeOf = (e: unknown) => (e instanceof VigilError ? e.code : String(e));
 
 async function withMfa(user: TestUser) {
   const audit = { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.70" };
@@ -30,7 +30,7 @@ describe("the attempt limit on codes in account actions", () => {
     const { audit, secret } = await withMfa(user);
     const answers = await wrongCodes((c) => regenerateRecoveryCodes(audit, c));
     expect(answers).not.toContain("accepted");
-    expect(answers.filter((a) => a === "invalid").length).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS);
+    expect(answers.filter((a) => a === "invalid_request").length).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS);
     expect(answers.filter((a) => a === "rate_limited").length).toBeGreaterThanOrEqual(200 - MAX_FAILED_ATTEMPTS);
     await expect(regenerateRecoveryCodes(audit, await nextStepCode(secret))).rejects.toSatisfy((e: unknown) => codeOf(e) === "rate_limited");
     expect(await eventsOf(orgId, "MFA_RECOVERY_CODES_REGENERATED")).toHaveLength(0);
@@ -40,7 +40,7 @@ describe("the attempt limit on codes in account actions", () => {
     const { orgId, user } = await orgWithUser("manager");
     const { audit, secret } = await withMfa(user);
     for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) {
-      await expect(regenerateRecoveryCodes(audit, "000000")).rejects.toSatisfy((e: unknown) => codeOf(e) === "invalid");
+      await expect(regenerateRecoveryCodes(audit, "000000")).rejects.toSatisfy((e: unknown) => codeOf(e) === "invalid_request");
     }
     await expect(disableMfa(audit, await nextStepCode(secret))).rejects.toSatisfy((e: unknown) => codeOf(e) === "rate_limited");
     const answers = await wrongCodes((c) => disableMfa(audit, c));
@@ -52,8 +52,8 @@ describe("the attempt limit on codes in account actions", () => {
   it("a right code before the limit clears the count", async () => {
     const { user } = await orgWithUser("manager");
     const { audit, secret } = await withMfa(user);
-    for (let i = 0; i < MAX_FAILED_ATTEMPTS - 1; i++) await expect(regenerateRecoveryCodes(audit, "000000")).rejects.toBeInstanceOf(ConsoleError);
+    for (let i = 0; i < MAX_FAILED_ATTEMPTS - 1; i++) await expect(regenerateRecoveryCodes(audit, "000000")).rejects.toBeInstanceOf(VigilError);
     await regenerateRecoveryCodes(audit, await nextStepCode(secret));
-    await expect(regenerateRecoveryCodes(audit, "000000")).rejects.toSatisfy((e: unknown) => codeOf(e) === "invalid");
+    await expect(regenerateRecoveryCodes(audit, "000000")).rejects.toSatisfy((e: unknown) => codeOf(e) === "invalid_request");
   });
 });

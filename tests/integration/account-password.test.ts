@@ -2,7 +2,7 @@
 import { inNextRequest, navigation, sessionCookie } from "@/tests/helpers/next-request";
 import { describe, expect, it } from "vitest";
 import { isValidElement } from "react";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { changeOwnPassword } from "@/lib/console/account-password";
 import { startUserSession } from "@/lib/auth/user-sessions";
 import { attemptSignIn, MAX_FAILED_ATTEMPTS } from "@/lib/auth/sign-in";
@@ -12,7 +12,7 @@ import ApiKeysPage from "@/app/(console)/settings/api-keys/page";
 /** Changing your own password (issue 10, findings 1 and 7): it ends every other session at once. */
 
 const NEW = "a brand new passphrase 42";
-const codeOf = (e: unknown) => (e instanceof ConsoleError ? `${e.code}:${Object.keys(e.fieldErrors ?? {}).join(",")}` : String(e));
+const codeOf = (e: unknown) => (e instanceof VigilError ? `${e.code}:${Object.keys(e.fieldErrors ?? {}).join(",")}` : String(e));
 const refusedWith = (p: Promise<unknown>, code: string) => expect(p).rejects.toSatisfy((e: unknown) => codeOf(e) === code);
 
 async function opensApiKeys(user: TestUser, sid: string, orgId: string): Promise<boolean> {
@@ -32,9 +32,9 @@ describe("changing your own password", () => {
     const mine = await startUserSession(user.id, { ip: "192.0.2.80", userAgent: "vigil-tests" });
     const other = await startUserSession(user.id, { ip: "198.51.100.7", userAgent: "someone else" });
 
-    await refusedWith(changeOwnPassword(actor, mine, { currentPassword: "not the password", newPassword: NEW }), "invalid:currentPassword");
-    await refusedWith(changeOwnPassword(actor, mine, { currentPassword: PASSWORD, newPassword: "short" }), "invalid:newPassword");
-    await refusedWith(changeOwnPassword(actor, mine, { currentPassword: PASSWORD, newPassword: PASSWORD }), "invalid:newPassword");
+    await refusedWith(changeOwnPassword(actor, mine, { currentPassword: "not the password", newPassword: NEW }), "invalid_request:currentPassword");
+    await refusedWith(changeOwnPassword(actor, mine, { currentPassword: PASSWORD, newPassword: "short" }), "invalid_request:newPassword");
+    await refusedWith(changeOwnPassword(actor, mine, { currentPassword: PASSWORD, newPassword: PASSWORD }), "invalid_request:newPassword");
     expect(await eventsOf(orgId, "PASSWORD_CHANGED")).toHaveLength(0);
     expect(await opensApiKeys(user, other, orgId)).toBe(true);
 
@@ -55,7 +55,7 @@ describe("changing your own password", () => {
     const mine = await startUserSession(user.id, { ip: "192.0.2.81", userAgent: "vigil-tests" });
     const guesses = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => changeOwnPassword(actor, mine, { currentPassword: `guess number ${i}`, newPassword: NEW })));
     const answers = guesses.map((g) => (g.status === "rejected" ? codeOf(g.reason) : "accepted"));
-    expect(answers.filter((a) => a === "invalid:currentPassword").length).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS);
+    expect(answers.filter((a) => a === "invalid_request:currentPassword").length).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS);
     await refusedWith(changeOwnPassword(actor, mine, { currentPassword: PASSWORD, newPassword: NEW }), "rate_limited:currentPassword");
   });
 });

@@ -3,7 +3,7 @@ import { GET as getBlocklist } from "@/app/api/v1/blocklist/route";
 import { pool } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
 import { findBlock } from "@/lib/auth/blocklist";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { runScheduledJob } from "@/server/jobs";
 import { listAlerts } from "@/lib/alerts/store";
 import { saveRuleSetting } from "@/lib/alerts/rules";
 import { blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";

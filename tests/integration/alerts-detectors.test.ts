@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GET as getAlerts } from "@/app/api/v1/alerts/route";
 import { pool } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { runScheduledJob } from "@/server/jobs";
 import { listAlerts } from "@/lib/alerts/store";
 import { saveRuleSetting } from "@/lib/alerts/rules";
 import { call, newOrg } from "@/tests/helpers/fixtures";

@@ -11,7 +11,7 @@ import { pool, withTransaction } from "@/lib/db/pool";
 import { postgresIpv6 } from "@/lib/events/ip";
 import { contentHash } from "@/lib/integrity/chain";
 import { verifyFile } from "@/lib/integrity/verify-file";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { runScheduledJob } from "@/server/jobs";
 import { FolderStore, setArchiveStore } from "@/lib/retention/store";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 

@@ -3,7 +3,7 @@ import { generate } from "otplib";
 import { pool } from "@/lib/db/pool";
 import { attemptSignIn } from "@/lib/auth/sign-in";
 import { confirmMfaEnrollment, disableMfa, mfaStatus, startMfaEnrollment } from "@/lib/console/account-mfa";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { PASSWORD, addUser, eventsOf, nextIp, orgWithUser } from "@/tests/integration/console-fixtures";
 
 describe("TOTP enrollment", () => {
@@ -17,7 +17,7 @@ describe("TOTP enrollment", () => {
     // The seed is stored sealed, never in clear.
     const stored = await pool().query("select mfa_secret from users where id = $1", [a.user.id]);
     expect(stored.rows[0].mfa_secret).not.toContain(started.secret);
-    await expect(confirmMfaEnrollment(audit, "000000")).rejects.toBeInstanceOf(ConsoleError);
+    await expect(confirmMfaEnrollment(audit, "000000")).rejects.toBeInstanceOf(VigilError);
     const { recoveryCodes } = await confirmMfaEnrollment(audit, await generate({ secret: started.secret }));
     expect(recoveryCodes).toHaveLength(10);
     expect((await mfaStatus(a.user.id)).enabled).toBe(true);
@@ -30,7 +30,7 @@ describe("TOTP enrollment", () => {
     expect((await attemptSignIn({ email: a.user.email, password: PASSWORD, code: recoveryCodes[0], ip })).ok).toBe(true);
     expect(await attemptSignIn({ email: a.user.email, password: PASSWORD, code: recoveryCodes[0], ip })).toEqual({ ok: false, code: "mfa_invalid" });
     // Turning it off takes a working code and is recorded.
-    await expect(disableMfa(audit, "000000")).rejects.toBeInstanceOf(ConsoleError);
+    await expect(disableMfa(audit, "000000")).rejects.toBeInstanceOf(VigilError);
     await disableMfa(audit, recoveryCodes[1]!);
     expect((await mfaStatus(a.user.id)).enabled).toBe(false);
     expect(await eventsOf(b.orgId, "MFA_DISABLED")).toHaveLength(1);

@@ -3,7 +3,7 @@ import { pool } from "@/lib/db/pool";
 import { resolveMembership } from "@/lib/auth/membership";
 import type { Permission } from "@/lib/auth/permissions";
 import { BUILT_IN_ROLES } from "@/lib/auth/permissions";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { changeMemberRole, removeMember } from "@/lib/console/members";
 import { inviteMember } from "@/lib/console/invitations";
 import { createRole, updateRole } from "@/lib/console/roles";
@@ -33,8 +33,8 @@ async function roleId(key: string): Promise<string> {
   return (await ensureBuiltInRoles()).get(key)!;
 }
 
-const refused = (p: Promise<unknown>, code: ConsoleError["code"] = "forbidden") =>
-  expect(p).rejects.toSatisfy((e: unknown) => e instanceof ConsoleError && e.code === code);
+const refused = (p: Promise<unknown>, code: VigilError["code"] = "forbidden") =>
+  expect(p).rejects.toSatisfy((e: unknown) => e instanceof VigilError && e.code === code);
 
 describe("memberships and permissions", () => {
   it("reads permissions from the role, fails closed without a membership, and honours the org cookie only for members", async () => {
@@ -147,7 +147,7 @@ describe("API keys, settings and blocklist from the console", () => {
       { field: "timezone", before: "UTC", after: "Europe/Lisbon" },
       { field: "business_hours", before: "08:00–19:00", after: "07:00–19:00" },
     ]));
-    await refused(updateOrgSettings(orgId, { audit: adminActor.audit, mfaEnabled: false }, { ...before, requireMfa: true }), "invalid");
+    await refused(updateOrgSettings(orgId, { audit: adminActor.audit, mfaEnabled: false }, { ...before, requireMfa: true }), "invalid_request");
     expect((await getOrgSettings(orgId)).requireMfa).toBe(false);
   });
 

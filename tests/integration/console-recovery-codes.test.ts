@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { generate } from "otplib";
 import { pool } from "@/lib/db/pool";
 import { attemptSignIn } from "@/lib/auth/sign-in";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { confirmMfaEnrollment, mfaStatus, regenerateRecoveryCodes, startMfaEnrollment } from "@/lib/console/account-mfa";
 import { PASSWORD, addUser, eventsOf, nextIp, orgWithUser } from "@/tests/integration/console-fixtures";
 
 /** A code of the next 30-second step: the enrollment's own code can't be used twice. */
 const nextStepCode = (secret: string) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
 
-const refused = (p: Promise<unknown>) => expect(p).rejects.toSatisfy((e: unknown) => e instanceof ConsoleError && e.code === "invalid");
+const refused = (p: Promise<unknown>) => expect(p).rejects.toSatisfy((e: unknown) => e instanceof VigilError && e.code === "invalid_request");
 
 describe("regenerating recovery codes", () => {
   it("takes a current app code, replaces every old code, shows new ones once, and records it in each org", async () => {

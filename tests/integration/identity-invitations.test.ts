@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pool } from "@/lib/db/pool";
 import { resolveMembership } from "@/lib/auth/membership";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { attemptSignIn } from "@/lib/auth/sign-in";
 import { acceptAsNewPerson, acceptAsSignedIn, inviteMember, listInvitations, revokeInvitation } from "@/lib/console/invitations";
 import { leaveOrg } from "@/lib/console/members";
@@ -20,8 +20,8 @@ const audit = (u: TestUser) => ({ userId: u.id, email: u.email, name: u.name, ip
 const roleId = async (key: string) => (await ensureBuiltInRoles()).get(key)!;
 const tokenOf = (link: string) => link.replace(/^\/invite\//, "");
 const accountOf = async (email: string) => (await pool().query("select id from users where email = $1", [email])).rows[0];
-const refused = (p: Promise<unknown>, code: ConsoleError["code"]) =>
-  expect(p).rejects.toSatisfy((e: unknown) => e instanceof ConsoleError && e.code === code);
+const refused = (p: Promise<unknown>, code: VigilError["code"]) =>
+  expect(p).rejects.toSatisfy((e: unknown) => e instanceof VigilError && e.code === code);
 const isMember = async (userId: string, orgId: string) =>
   (await pool().query("select 1 from memberships where user_id = $1 and org_id = $2", [userId, orgId])).rowCount === 1;
 const uniq = () => Math.random().toString(36).slice(2, 8);
@@ -101,7 +101,7 @@ describe("identity: invitations instead of admin-made accounts", () => {
 
   it("the last owner can't leave; another org's admin can't revoke X's invitation", async () => {
     const x = await orgWithUser("owner");
-    await refused(leaveOrg(x.orgId, audit(x.user)), "invalid");
+    await refused(leaveOrg(x.orgId, audit(x.user)), "invalid_request");
     const y = await orgWithUser("admin");
     await inviteMember(x.orgId, await actor(x.user, x.orgId), { email: `e-${uniq()}@example.com`, roleId: await roleId("director") });
     const [inv] = await listInvitations(x.orgId);

@@ -8,7 +8,7 @@ import { ingestEvents } from "@/lib/events/ingest";
 import { listCheckpoints } from "@/lib/integrity/checkpoints";
 import { lastFullVerification } from "@/lib/integrity/status";
 import { runJob } from "@/lib/jobs/runner";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { SCHEDULED_JOBS, runScheduledJob } from "@/server/jobs";
 import { listAlerts } from "@/lib/alerts/store";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 
@@ -165,7 +165,7 @@ describe("in-process scheduler", () => {
       await register();
       expect(g.vigilScheduler).toBeUndefined();
 
-      const crons = startScheduler(() => {});
+      const crons = startScheduler(Object.values(SCHEDULED_JOBS), () => {});
       try {
         expect(crons.map((c) => c.name)).toEqual(["vigil:alerts", "vigil:verify", "vigil:backup", "vigil:retention", "vigil:reports"]);
         const next = crons[0]!.nextRun()!;
@@ -173,7 +173,7 @@ describe("in-process scheduler", () => {
         expect(crons[3]!.nextRun()!.toISOString()).toMatch(/T03:45:00/);
         expect(crons[4]!.nextRun()!.getUTCMinutes() % 5).toBe(0);
         // A second start (a hot reload) reuses the running scheduler.
-        expect(startScheduler(() => {})).toBe(crons);
+        expect(startScheduler(Object.values(SCHEDULED_JOBS), () => {})).toBe(crons);
       } finally {
         stopScheduler();
       }

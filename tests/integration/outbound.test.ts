@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { resetEnvCache } from "@/lib/env";
-import { ConsoleError } from "@/lib/auth/console-error";
+import { VigilError } from "@/lib/errors";
 import { createAlertChannel, listDeliveries } from "@/lib/alerts/channels";
 import { deliverPending } from "@/lib/alerts/notify";
 import { allowList, checkedLookup, isAllowedAddress, OutboundRefused } from "@/lib/net/outbound";
@@ -97,8 +97,8 @@ describe("outbound requests refuse internal targets (finding 4)", () => {
     const { org } = await newOrg();
     for (const target of spellings(3999)) {
       const err = await createAlertChannel(org.id, ADMIN, { kind: "webhook", target }).catch((e: unknown) => e);
-      expect(err, target).toBeInstanceOf(ConsoleError);
-      expect((err as ConsoleError).fieldErrors?.target, target).toMatch(/private, loopback or reserved address|internal host name/);
+      expect(err, target).toBeInstanceOf(VigilError);
+      expect((err as VigilError).fieldErrors?.target, target).toMatch(/private, loopback or reserved address|internal host name/);
     }
     const { rows } = await pool().query("select 1 from alert_channels where org_id = $1", [org.id]);
     expect(rows).toHaveLength(0);

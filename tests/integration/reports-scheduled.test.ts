@@ -11,7 +11,7 @@ import { call, newOrg } from "@/tests/helpers/fixtures";
 import { addUser } from "@/tests/integration/console-fixtures";
 import { smtpServer } from "@/tests/integration/alerts-receivers";
 import { resetEnvCache } from "@/lib/env";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { runScheduledJob } from "@/server/jobs";
 import { DAY, knownOrg } from "@/tests/integration/reports-fixtures";
 
 describe("previousMonth", () => {
@@ -144,8 +144,8 @@ describe("monthly reports", () => {
     const actor = { userId: owner.id, email: owner.email, name: owner.name };
     expect((await getReportSchedule(org.id)).eligible).toEqual([director.email, owner.email]);
 
-    await expect(setReportRecipients(org.id, actor, [director.email, agent.email])).rejects.toMatchObject({ code: "invalid", fieldErrors: { recipients: `not allowed: ${agent.email}` } });
-    await expect(setReportRecipients(org.id, actor, ["outsider@example.net"])).rejects.toMatchObject({ code: "invalid" });
+    await expect(setReportRecipients(org.id, actor, [director.email, agent.email])).rejects.toMatchObject({ code: "invalid_request", fieldErrors: { recipients: `not allowed: ${agent.email}` } });
+    await expect(setReportRecipients(org.id, actor, ["outsider@example.net"])).rejects.toMatchObject({ code: "invalid_request" });
     expect((await getReportSchedule(org.id)).recipients).toEqual([]);
 
     await setReportRecipients(org.id, actor, [` ${director.email.toUpperCase()} `, owner.email]);

@@ -7,7 +7,7 @@ import { pool } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
 import { verifyOrgChain } from "@/lib/integrity/verify";
 import { verifyFile } from "@/lib/integrity/verify-file";
-import { runScheduledJob } from "@/lib/jobs/registry";
+import { runScheduledJob } from "@/server/jobs";
 import { FolderStore, setArchiveStore } from "@/lib/retention/store";
 import { archiveThrough, listSegments } from "@/lib/retention/segments";
 import { saveRetentionPolicy } from "@/lib/retention/policy";

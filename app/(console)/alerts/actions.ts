@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { consoleAccess, redirectToSignIn, type ConsoleSession } from "@/lib/auth/session";
-import { ActionError, INCIDENT_STATUSES, blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
+import { VigilError } from "@/lib/errors";
+import { INCIDENT_STATUSES, blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
 import type { ActionActor } from "@/lib/alerts/audit";
 import { ALERT_STATUSES } from "@/lib/alerts/store";
 
@@ -36,7 +37,7 @@ async function run(back: string, fn: () => Promise<unknown>): Promise<never> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof ActionError) redirect(`${back}?error=${encodeURIComponent(err.message)}`);
+    if (err instanceof VigilError) redirect(`${back}?error=${encodeURIComponent(err.message)}`);
     throw err;
   }
   revalidatePath("/alerts");
@@ -66,7 +67,7 @@ export async function openAlertIncident(form: FormData): Promise<void> {
   try {
     incidentId = (await openIncident(session.org.id, by, { alertId: id, assignee })).id;
   } catch (err) {
-    if (err instanceof ActionError) redirect(`/alerts/${id}?error=${encodeURIComponent(err.message)}`);
+    if (err instanceof VigilError) redirect(`/alerts/${id}?error=${encodeURIComponent(err.message)}`);
     throw err;
   }
   revalidatePath("/alerts");

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction } from "@/lib/auth/action";
+import { consoleAction } from "@/lib/http/action";
 import { deleteSavedSearch, saveSearch } from "@/lib/console/saved-searches";
 
 export const saveSearchAction = consoleAction(

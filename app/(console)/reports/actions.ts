@@ -2,8 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { ConsoleError, consoleAction, formList } from "@/lib/auth/action";
-import { ApiError } from "@/lib/api/errors";
+import { consoleAction, formList } from "@/lib/http/action";
 import { reviewEvent } from "@/lib/reports/reviews";
 import { setReportRecipients } from "@/lib/reports/schedule";
 
@@ -15,16 +14,9 @@ const reviewInput = z.object({
 
 /** Marks a settings or permission change reviewed; reviewEvent checks who may, and records it. */
 export const reviewChange = consoleAction({ input: reviewInput }, async (session, input) => {
-  try {
-    await reviewEvent(session.org.id, { eventId: input.eventId, reviewerUserId: session.user.id, compliant: input.compliant === "yes", note: input.note }, {
-      ip: session.ip ?? undefined, userAgent: session.userAgent ?? undefined,
-    });
-  } catch (err) {
-    if (err instanceof ApiError) {
-      throw new ConsoleError(err.code === "forbidden" ? "forbidden" : err.code === "not_found" ? "not_found" : "invalid", err.message);
-    }
-    throw err;
-  }
+  await reviewEvent(session.org.id, { eventId: input.eventId, reviewerUserId: session.user.id, compliant: input.compliant === "yes", note: input.note }, {
+    ip: session.ip ?? undefined, userAgent: session.userAgent ?? undefined,
+  });
   revalidatePath("/reports");
   return { ok: true, message: input.compliant === "yes" ? "Marked compliant." : "Marked not compliant." };
 });

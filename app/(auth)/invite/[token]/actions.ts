@@ -3,8 +3,9 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { clientIpFromHeaders } from "@/lib/api/client-ip";
-import { ConsoleError, formDataToObject, zodFieldErrors, type ActionState } from "@/lib/auth/action";
+import { clientIpFromHeaders } from "@/lib/net/client-ip";
+import { formDataToObject, refusalState, zodFieldErrors, type ActionState } from "@/lib/http/action";
+import { VigilError } from "@/lib/errors";
 import { getConsoleSession } from "@/lib/auth/session";
 import { acceptAsNewPerson, acceptAsSignedIn, PASSWORD_MAX, PASSWORD_MIN } from "@/lib/console/invitations";
 
@@ -14,7 +15,7 @@ import { acceptAsNewPerson, acceptAsSignedIn, PASSWORD_MAX, PASSWORD_MIN } from 
  */
 
 const refusal = (err: unknown): ActionState => {
-  if (err instanceof ConsoleError) return { ok: false, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
+  if (err instanceof VigilError) return refusalState(err);
   throw err;
 };
 
@@ -26,7 +27,7 @@ const newPerson = z.object({
 
 export async function acceptAsNewPersonAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const parsed = newPerson.safeParse(formDataToObject(form));
-  if (!parsed.success) return { ok: false, code: "invalid", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, code: "invalid_request", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
   const h = await headers();
   try {
     const { email } = await acceptAsNewPerson(parsed.data.token, parsed.data, { ip: clientIpFromHeaders((n) => h.get(n)) ?? null, userAgent: h.get("user-agent") });
@@ -38,7 +39,7 @@ export async function acceptAsNewPersonAction(_prev: ActionState, form: FormData
 
 export async function acceptAsSignedInAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const parsed = z.object({ token: z.string().min(1).max(100) }).safeParse(formDataToObject(form));
-  if (!parsed.success) return { ok: false, code: "invalid", message: "This invitation link can't be used." };
+  if (!parsed.success) return { ok: false, code: "invalid_request", message: "This invitation link can't be used." };
   const session = await getConsoleSession();
   if (!session) return { ok: false, code: "signed_out", message: "Sign in as the invited address to accept." };
   try {

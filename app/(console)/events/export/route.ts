@@ -1,4 +1,4 @@
-import { crossSiteRefusal } from "@/lib/auth/same-site";
+import { crossSiteRefusal } from "@/lib/http/same-site";
 import { z } from "zod";
 import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { CSV_COLUMNS, EXPORT_FORMATS, ExportsBusyError, exportStream } from "@/lib/events/export";

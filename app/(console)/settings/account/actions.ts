@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction } from "@/lib/auth/action";
+import { consoleAction } from "@/lib/http/action";
 import { confirmMfaEnrollment, disableMfa, regenerateRecoveryCodes, startMfaEnrollment } from "@/lib/console/account-mfa";
 import { changeOwnPassword } from "@/lib/console/account-password";
 import { revokeOwnOtherSessions, revokeOwnSession } from "@/lib/console/account-sessions";

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction, formFlag } from "@/lib/auth/action";
+import { consoleAction, formFlag } from "@/lib/http/action";
 import { RULE_NAMES } from "@/lib/alerts/rules";
 import { ruleValuesFromForm } from "@/lib/alerts/rule-form";
 import { updateAlertRule } from "@/lib/alerts/settings";

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction, formList } from "@/lib/auth/action";
+import { consoleAction, formList } from "@/lib/http/action";
 import { createConsoleApiKey, revokeConsoleApiKey } from "@/lib/console/api-keys";
 import { actorOf } from "@/lib/console/rules";
 

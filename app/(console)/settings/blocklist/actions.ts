@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction } from "@/lib/auth/action";
+import { consoleAction } from "@/lib/http/action";
 import { blockFromConsole, unblockFromConsole } from "@/lib/console/org-settings";
 
 export const blockAction = consoleAction(

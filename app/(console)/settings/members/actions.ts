@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction } from "@/lib/auth/action";
+import { consoleAction } from "@/lib/http/action";
 import { changeMemberRole, removeMember } from "@/lib/console/members";
 import { inviteMember, revokeInvitation } from "@/lib/console/invitations";
 import { actorOf } from "@/lib/console/rules";

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction, formFlag, formList } from "@/lib/auth/action";
+import { consoleAction, formFlag, formList } from "@/lib/http/action";
 import { isTimeZone } from "@/lib/auth/session";
 import { updateOrgSettings } from "@/lib/console/org-settings";
 

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { consoleAction, formList } from "@/lib/auth/action";
+import { consoleAction, formList } from "@/lib/http/action";
 import { createRole, deleteRole, updateRole } from "@/lib/console/roles";
 import { actorOf } from "@/lib/console/rules";
 

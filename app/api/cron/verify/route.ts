@@ -1,8 +1,9 @@
 // Hourly at :07: re-verify each org's chain since its last checkpoint and sign the new head.
-import { cronRoute } from "@/lib/jobs/cron-route";
+import { cronRoute } from "@/lib/http/cron-route";
+import { SCHEDULED_JOBS } from "@/server/jobs";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export const GET = cronRoute("verify");
+export const GET = cronRoute(SCHEDULED_JOBS.verify);
 export const POST = GET;

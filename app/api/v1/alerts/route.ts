@@ -1,4 +1,4 @@
-import { apiRoute } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/http/api-route";
 import { alertsQuerySchema } from "@/lib/alerts/api-schemas";
 import { listAlerts } from "@/lib/alerts/store";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/http/api-route";
 import { listSegments } from "@/lib/retention/segments";
 import { locationInStore } from "@/lib/retention/store";
 

@@ -1,4 +1,4 @@
-import { apiRoute } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/http/api-route";
 import { listBlocklist } from "@/lib/auth/blocklist";
 
 export const runtime = "nodejs";

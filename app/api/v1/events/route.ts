@@ -1,5 +1,5 @@
-import { apiRoute, readJsonBody } from "@/lib/api/handler";
-import { ApiError } from "@/lib/api/errors";
+import { apiRoute, readJsonBody } from "@/lib/http/api-route";
+import { VigilError } from "@/lib/errors";
 import { batchInputSchema, zodErrors } from "@/lib/events/schema";
 import { ingestEvents } from "@/lib/events/ingest";
 import { searchQuerySchema, queryToFilter } from "@/lib/events/search-params";
@@ -15,11 +15,11 @@ export const POST = apiRoute({ scope: "events:write" }, async ({ req, orgId }) =
   let items: unknown[];
   if (isBatch) {
     const parsed = batchInputSchema.safeParse(body);
-    if (!parsed.success) throw new ApiError("invalid_request", "invalid batch", zodErrors(parsed.error));
+    if (!parsed.success) throw new VigilError("invalid_request", "invalid batch", zodErrors(parsed.error));
     items = parsed.data.events;
   } else {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new ApiError("invalid_request", "the body must be an event object or { \"events\": [...] }");
+      throw new VigilError("invalid_request", "the body must be an event object or { \"events\": [...] }");
     }
     items = [body];
   }
@@ -30,7 +30,7 @@ export const POST = apiRoute({ scope: "events:write" }, async ({ req, orgId }) =
     const details = isBatch
       ? results
       : results[0]!.errors;
-    throw new ApiError("invalid_request", isBatch ? "every event in the batch was rejected" : "invalid event", details);
+    throw new VigilError("invalid_request", isBatch ? "every event in the batch was rejected" : "invalid event", details);
   }
   return Response.json({ data: results, summary }, { status: summary.created > 0 ? 201 : 200 });
 });

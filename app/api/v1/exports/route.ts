@@ -1,6 +1,6 @@
-import { apiRoute } from "@/lib/api/handler";
-import { clientIp } from "@/lib/api/client-ip";
-import { ApiError } from "@/lib/api/errors";
+import { apiRoute } from "@/lib/http/api-route";
+import { clientIp } from "@/lib/net/client-ip";
+import { VigilError } from "@/lib/errors";
 import { CSV_COLUMNS, ExportsBusyError, exportStream } from "@/lib/events/export";
 import { toDraft } from "@/lib/events/record";
 import { formatQuery } from "@/lib/events/query-language";
@@ -25,12 +25,12 @@ export const GET = apiRoute({ scope: "events:read", query: exportQuerySchema }, 
   });
   // The export's record is written when it ends: make sure now that it can be, before any byte goes out.
   const check = toDraft(record(0, true), "api");
-  if (!check.ok) throw new ApiError("invalid_request", "this export can't be recorded", check.errors);
+  if (!check.ok) throw new VigilError("invalid_request", "this export can't be recorded", check.errors);
   let stream: ReadableStream<Uint8Array>;
   try {
     stream = await exportStream(orgId, filter, query.format, (records, completed) => recordEvent(orgId, record(records, completed), "api").then(() => {}));
   } catch (err) {
-    if (err instanceof ExportsBusyError) throw new ApiError("unavailable", err.message, undefined, { "Retry-After": "30" });
+    if (err instanceof ExportsBusyError) throw new VigilError("unavailable", err.message, undefined, { "Retry-After": "30" });
     throw err;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");

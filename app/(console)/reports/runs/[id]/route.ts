@@ -1,4 +1,4 @@
-import { crossSiteRefusal } from "@/lib/auth/same-site";
+import { crossSiteRefusal } from "@/lib/http/same-site";
 import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
 import { recordReportDownload } from "@/lib/reports/download";
 import { getReportRun } from "@/lib/reports/scheduled";

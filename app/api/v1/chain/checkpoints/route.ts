@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/http/api-route";
 import { checkpointToJson, listCheckpoints, publicKeys } from "@/lib/integrity/checkpoints";
 
 export const runtime = "nodejs";

@@ -1,4 +1,4 @@
-import { apiRoute } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/http/api-route";
 import { chainStatus } from "@/lib/integrity/status";
 
 export const runtime = "nodejs";

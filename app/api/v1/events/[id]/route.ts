@@ -1,5 +1,5 @@
-import { apiRoute } from "@/lib/api/handler";
-import { notFound } from "@/lib/api/errors";
+import { apiRoute } from "@/lib/http/api-route";
+import { notFound } from "@/lib/http/errors";
 import { eventWithChain } from "@/lib/events/event-detail";
 
 export const runtime = "nodejs";

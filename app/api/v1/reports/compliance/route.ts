@@ -1,5 +1,5 @@
-import { apiRoute } from "@/lib/api/handler";
-import { clientIp } from "@/lib/api/client-ip";
+import { apiRoute } from "@/lib/http/api-route";
+import { clientIp } from "@/lib/net/client-ip";
 import { recordReportDownload, reportFileName, reportPeriod, reportQuerySchema, verifyAndCheckpoint } from "@/lib/reports/download";
 import { complianceReport } from "@/lib/reports/compliance";
 import { renderComplianceReportPdf } from "@/components/reports/compliance-report-pdf";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiRoute } from "@/lib/api/handler";
+import { apiRoute } from "@/lib/http/api-route";
 import { listReportRuns } from "@/lib/reports/scheduled";
 
 export const runtime = "nodejs";

@@ -1,6 +1,6 @@
-import { apiRoute } from "@/lib/api/handler";
-import { clientIp } from "@/lib/api/client-ip";
-import { notFound } from "@/lib/api/errors";
+import { apiRoute } from "@/lib/http/api-route";
+import { clientIp } from "@/lib/net/client-ip";
+import { notFound } from "@/lib/http/errors";
 import { recordReportDownload } from "@/lib/reports/download";
 import { getReportRun } from "@/lib/reports/scheduled";
 

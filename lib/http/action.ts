@@ -1,10 +1,9 @@
+import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { getConsoleSession, type ConsoleSession } from "@/lib/auth/session";
 import type { Permission } from "@/lib/auth/permissions";
 import { isDatabaseUnavailable } from "@/lib/db/pool";
-import { ConsoleError } from "@/lib/auth/console-error";
-
-export { ConsoleError };
+import { VigilError, type ErrorCode } from "@/lib/errors";
 
 /**
  * The one wrapper for the console's server actions: session, permission, input
@@ -24,9 +23,10 @@ export type ActionState = {
   data?: Record<string, string>;
 } | null;
 
-export type ActionRefusal = "signed_out" | "mfa_setup" | "forbidden" | "invalid" | "not_found" | "conflict" | "rate_limited" | "unavailable" | "error";
+/** A VigilError's code, or what only an action can say: signed out, MFA to set up, an unexpected error. */
+export type ActionRefusal = ErrorCode | "signed_out" | "mfa_setup" | "error";
 
-export const forbidden = (what = "do this") => new ConsoleError("forbidden", `Your role doesn't allow you to ${what}.`);
+export const forbidden = (what = "do this") => new VigilError("forbidden", `Your role doesn't allow you to ${what}.`);
 
 /** FormData as a plain object; a name used more than once (checkboxes) becomes an array. */
 export function formDataToObject(form: FormData): Record<string, string | string[]> {
@@ -48,6 +48,12 @@ export function zodFieldErrors(error: z.ZodError): Record<string, string> {
   return out;
 }
 
+/** The server-action mapper of lib/errors.ts: a VigilError as the state a form shows. */
+export function refusalState(err: VigilError): ActionState {
+  const fieldErrors = err.fieldErrors;
+  return { ok: false, code: err.code, message: err.message, ...(fieldErrors ? { fieldErrors } : {}) };
+}
+
 export function consoleAction<S extends z.ZodType>(
   opts: { permission?: Permission; input: S; allowMfaSetup?: boolean },
   fn: (session: ConsoleSession, input: z.output<S>) => Promise<ActionState | void>,
@@ -59,13 +65,12 @@ export function consoleAction<S extends z.ZodType>(
       if (session.mfaSetupRequired && !opts.allowMfaSetup) return { ok: false, code: "mfa_setup", message: "Your organization requires MFA: set it up first." };
       if (opts.permission && !session.permissions.includes(opts.permission)) return { ok: false, code: "forbidden", message: "Your role doesn't allow this action." };
       const parsed = opts.input.safeParse(formDataToObject(form));
-      if (!parsed.success) return { ok: false, code: "invalid", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
+      if (!parsed.success) return { ok: false, code: "invalid_request", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
       return (await fn(session, parsed.data)) ?? { ok: true, message: "Saved." };
     } catch (err) {
-      if (err instanceof ConsoleError) return { ok: false, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
-      // redirect() and notFound() inside an action work by throwing: let them through.
-      if (err && typeof err === "object" && "digest" in err && typeof (err as { digest: unknown }).digest === "string"
-        && /^NEXT_(REDIRECT|HTTP_ERROR_FALLBACK)/.test((err as { digest: string }).digest)) throw err;
+      // redirect() and notFound() inside an action work by throwing: Next's own check lets them through.
+      unstable_rethrow(err);
+      if (err instanceof VigilError) return refusalState(err);
       if (isDatabaseUnavailable(err)) return { ok: false, code: "unavailable", message: "The database is unavailable right now; nothing was changed. Try again shortly." };
       console.error("[vigil] console action failed", err);
       return { ok: false, code: "error", message: "Something went wrong; nothing was changed." };

@@ -1,6 +1,7 @@
-import { markInexactNumbers } from "@/lib/api/exact-json";
+import { markInexactNumbers } from "@/lib/events/exact-json";
 import type { z } from "zod";
-import { ApiError, errorResponse } from "@/lib/api/errors";
+import { errorResponse } from "@/lib/http/errors";
+import { VigilError } from "@/lib/errors";
 import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import { RateLimiter } from "@/lib/auth/rate-limit";
 import { hasScope, type ApiScope } from "@/lib/auth/scopes";
@@ -30,24 +31,24 @@ function rateLimiter(): RateLimiter {
 export async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
   const header = req.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer <api key>", undefined, { "WWW-Authenticate": "Bearer" });
+  if (!match) throw new VigilError("unauthorized", "missing API key: send Authorization: Bearer <api key>", undefined, { "WWW-Authenticate": "Bearer" });
   const principal = await authenticateApiKey(match[1]!);
-  if (!principal) throw new ApiError("unauthorized", "invalid or revoked API key", undefined, { "WWW-Authenticate": "Bearer" });
+  if (!principal) throw new VigilError("unauthorized", "invalid or revoked API key", undefined, { "WWW-Authenticate": "Bearer" });
   return principal;
 }
 
 export function requireScope(principal: ApiKeyPrincipal, scope: ApiScope): void {
-  if (!hasScope(principal.scopes, scope)) throw new ApiError("forbidden", `this API key lacks the '${scope}' scope`);
+  if (!hasScope(principal.scopes, scope)) throw new VigilError("forbidden", `this API key lacks the '${scope}' scope`);
 }
 
 export function enforceRateLimit(principal: ApiKeyPrincipal): void {
   const wait = rateLimiter().take(principal.id);
-  if (wait > 0) throw new ApiError("rate_limited", "too many requests for this API key", undefined, { "Retry-After": String(wait) });
+  if (wait > 0) throw new VigilError("rate_limited", "too many requests for this API key", undefined, { "Retry-After": String(wait) });
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const parsed = schema.safeParse(paramsToObject(new URL(req.url).searchParams));
-  if (!parsed.success) throw new ApiError("invalid_request", "invalid query parameters", zodErrors(parsed.error, "", "(query)"));
+  if (!parsed.success) throw new VigilError("invalid_request", "invalid query parameters", zodErrors(parsed.error, "", "(query)"));
   return parsed.data;
 }
 
@@ -55,12 +56,12 @@ export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infe
 export async function readJsonBody(req: Request, limit = env().VIGIL_MAX_BODY_BYTES): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new ApiError("unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+    throw new VigilError("unsupported_media_type", "send the body as JSON with Content-Type: application/json");
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
-  const tooLarge = () => new ApiError("payload_too_large", `the body exceeds ${limit} bytes; send at most 1000 events per request`);
+  const tooLarge = () => new VigilError("payload_too_large", `the body exceeds ${limit} bytes; send at most 1000 events per request`);
   if (declared > limit) throw tooLarge();
-  if (!req.body) throw new ApiError("invalid_request", "the body is empty");
+  if (!req.body) throw new VigilError("invalid_request", "the body is empty");
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -78,13 +79,13 @@ export async function readJsonBody(req: Request, limit = env().VIGIL_MAX_BODY_BY
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
   } catch {
-    throw new ApiError("invalid_request", "the body is not valid UTF-8");
+    throw new VigilError("invalid_request", "the body is not valid UTF-8");
   }
-  if (!text.trim()) throw new ApiError("invalid_request", "the body is empty");
+  if (!text.trim()) throw new VigilError("invalid_request", "the body is empty");
   try {
     return markInexactNumbers(text, JSON.parse(text));
   } catch {
-    throw new ApiError("invalid_request", "the body is not valid JSON");
+    throw new VigilError("invalid_request", "the body is not valid JSON");
   }
 }
 

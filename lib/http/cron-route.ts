@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
+import { errorResponse } from "@/lib/http/errors";
 import { env } from "@/lib/env";
-import { runScheduledJob } from "@/lib/jobs/registry";
-import type { JobName } from "@/lib/jobs/runner";
+import { VigilError } from "@/lib/errors";
+import { runJob, type ScheduledJob } from "@/lib/jobs/runner";
 
 /**
  * The one wrapper for /api/cron routes: `Authorization: Bearer $CRON_SECRET` and nothing
@@ -23,13 +24,11 @@ function json(body: unknown, status: number): Response {
   return Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
 }
 
-export function cronRoute(job: JobName): (req: Request) => Promise<Response> {
+export function cronRoute({ name: job, work }: ScheduledJob): (req: Request) => Promise<Response> {
   return async (req) => {
-    if (!cronAuthorized(req)) {
-      return json({ error: { code: "unauthorized", message: "send Authorization: Bearer $CRON_SECRET" } }, 401);
-    }
+    if (!cronAuthorized(req)) return errorResponse(new VigilError("unauthorized", "send Authorization: Bearer $CRON_SECRET"));
     try {
-      const outcome = await runScheduledJob(job);
+      const outcome = await runJob(job, work);
       if (outcome.status === "skipped") return json({ job, status: "skipped", reason: outcome.reason }, 200);
       if (outcome.status === "failed") {
         // The error itself is in job_runs and the server log, not in the response.
@@ -39,7 +38,7 @@ export function cronRoute(job: JobName): (req: Request) => Promise<Response> {
       return json({ job, status: outcome.status, run_id: outcome.runId, summary: outcome.summary }, 200);
     } catch (err) {
       console.error(`[vigil] cron ${job} could not run`, err);
-      return json({ error: { code: "unavailable", message: "the job could not start; retry shortly" } }, 503);
+      return errorResponse(new VigilError("unavailable", "the job could not start; retry shortly"));
     }
   };
 }
