@@ -47,7 +47,7 @@ export function SecurityReportDocument({ report }: { report: SecurityReport }) {
           <Figure value={formatCount(f.total)} label="failed logins" tone={f.total > 0 ? "danger" : undefined} />
           <Figure value={formatCount(x.count)} label="data exports" />
           <Figure value={formatCount(s.count)} label="settings changes" />
-          <Figure value={report.alerts ? formatCount(report.alerts.total) : "—"} label="alerts raised" />
+          <Figure value={formatCount(report.alerts.total)} label="alerts raised" />
         </View>
         <View style={{ marginTop: 8 }}>
           <T style={styles.paragraph}>
@@ -185,28 +185,22 @@ export function SecurityReportDocument({ report }: { report: SecurityReport }) {
         </Section>
 
         <Section title="Alerts">
-          {report.alerts === null ? (
-            <T style={styles.muted}>Alerting is not enabled for this organization yet.</T>
-          ) : (
-            <>
-              <T style={styles.paragraph}>
-                {`${formatCount(report.alerts.total)} alerts raised in the period` +
-                  (Object.keys(report.alerts.by_status).length > 0
-                    ? `: ${Object.entries(report.alerts.by_status).map(([st, n]) => `${formatCount(n)} ${st}`).join(", ")}.`
-                    : ".")}
-              </T>
-              {report.alerts.total > 0 ? <Table
-                empty="No alerts in the period."
-                rows={report.alerts.by_rule}
-                columns={[
-                  { title: "Rule", width: 4, cell: (r) => r.rule },
-                  { title: "Severity", width: 1.5, cell: (r) => r.severity ?? "" },
-                  { title: "Alerts", width: 1, align: "right", cell: (r) => formatCount(r.count) },
-                  { title: "Still open", width: 1.2, align: "right", cell: (r) => formatCount(r.open) },
-                ]}
-              /> : null}
-            </>
-          )}
+          <T style={styles.paragraph}>
+            {`${formatCount(report.alerts.total)} alerts raised in the period` +
+              (Object.keys(report.alerts.by_status).length > 0
+                ? `: ${Object.entries(report.alerts.by_status).map(([st, n]) => `${formatCount(n)} ${st}`).join(", ")}.`
+                : ".")}
+          </T>
+          {report.alerts.total > 0 ? <Table
+            empty="No alerts in the period."
+            rows={report.alerts.by_rule}
+            columns={[
+              { title: "Rule", width: 4, cell: (r) => r.rule },
+              { title: "Severity", width: 1.5, cell: (r) => r.severity ?? "" },
+              { title: "Alerts", width: 1, align: "right", cell: (r) => formatCount(r.count) },
+              { title: "Still open", width: 1.2, align: "right", cell: (r) => formatCount(r.open) },
+            ]}
+          /> : null}
         </Section>
 
         <Section title="Integrity of the trail">

@@ -124,17 +124,3 @@ export function validateRuleConfig<R extends RuleName>(rule: R, config: unknown)
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config: parsed.data as RuleConfig<R> };
 }
 
-/**
- * Saves an org's setting for one rule after validating it against the rule's schema.
- * Without an audit record: for scripts and tests. The console saves through
- * lib/alerts/settings.ts, which records the change with its before and after.
- */
-export async function saveRuleSetting(orgId: string, rule: RuleName, enabled: boolean, config: unknown): Promise<void> {
-  const checked = validateRuleConfig(rule, config);
-  if (!checked.ok) throw new RuleConfigError(checked.issues);
-  await pool().query(
-    `insert into alert_rules (org_id, rule, enabled, config, updated_at) values ($1, $2, $3, $4, now())
-     on conflict (org_id, rule) do update set enabled = excluded.enabled, config = excluded.config, updated_at = now()`,
-    [orgId, rule, enabled, JSON.stringify(checked.config)],
-  );
-}

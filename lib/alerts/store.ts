@@ -141,3 +141,37 @@ export async function getAlert(orgId: string, id: string): Promise<Alert | undef
   const { rows } = await pool().query<AlertRow>(`select ${ALERT_COLUMNS} from alerts where org_id = $1 and id = $2`, [orgId, id]);
   return rows[0] ? rowToAlert(rows[0]) : undefined;
 }
+
+/** What a report says of the alerts raised in a period. */
+export interface AlertSummary {
+  total: number;
+  by_status: Record<string, number>;
+  by_rule: Array<{ rule: string; severity: string | null; count: number; open: number }>;
+  items: Array<{ id: string; rule: string; severity: string | null; status: string; subject: string | null; count: number | null; first_seen: string }>;
+}
+
+/** The alerts first seen in [from, to), newest first, summed up by status and rule (the first `limit` listed). */
+export async function alertsRaisedIn(db: pg.Pool | pg.PoolClient, orgId: string, from: Date, to: Date, limit = 50): Promise<AlertSummary> {
+  const { rows } = await db.query<{ id: string; rule: string; severity: string; status: string; subject: string | null; count: number; first_seen: Date }>(
+    `select id, rule, severity, status, coalesce(subject ->> 'ip', subject ->> 'actor') as subject, count, first_seen
+     from alerts where org_id = $1 and first_seen >= $2 and first_seen < $3 order by first_seen desc, id desc`,
+    [orgId, from, to],
+  );
+  const byStatus: Record<string, number> = {};
+  const byRule = new Map<string, { rule: string; severity: string | null; count: number; open: number }>();
+  for (const r of rows) {
+    byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    const entry = byRule.get(r.rule) ?? { rule: r.rule, severity: r.severity, count: 0, open: 0 };
+    entry.count++;
+    if (r.status === "open") entry.open++;
+    byRule.set(r.rule, entry);
+  }
+  return {
+    total: rows.length,
+    by_status: byStatus,
+    by_rule: [...byRule.values()].sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule)),
+    items: rows.slice(0, limit).map((r) => ({
+      id: r.id, rule: r.rule, severity: r.severity, status: r.status, subject: r.subject, count: Number(r.count), first_seen: r.first_seen.toISOString(),
+    })),
+  };
+}

@@ -124,3 +124,30 @@ export async function blockingOrgs(orgIds: string[], subject: { ip?: string | nu
   );
   return rows.map((r) => r.org_id);
 }
+
+/**
+ * Which of these IPs and actors the org's blocklist holds at `now`: the same match as
+ * sign-in's (an address inside a CIDR entry is blocked; emails compare lowercased).
+ */
+export async function blockedAmong(
+  orgId: string,
+  subject: { ips: string[]; actors: string[] },
+  db: pg.Pool | pg.PoolClient = pool(),
+  now = new Date(),
+): Promise<{ ips: Set<string>; actors: Set<string> }> {
+  const actors = subject.actors.filter(Boolean).map((a) => (a.includes("@") ? a.toLowerCase() : a));
+  const { rows } = await db.query<{ kind: "ip" | "actor"; value: string }>(
+    `with entries as (
+       select kind, value from blocklist_entries where org_id = $1 and (expires_at is null or expires_at > $4)
+     )
+     select 'ip' as kind, host(ip) as value from unnest($2::inet[]) ip
+       where exists (select 1 from entries e where case when e.kind in ('ip', 'cidr') then ip <<= e.value::inet else false end)
+     union all
+     select 'actor', a from unnest($3::text[]) a where exists (select 1 from entries e where e.kind = 'actor' and e.value = a)`,
+    [orgId, subject.ips, actors, now],
+  );
+  return {
+    ips: new Set(rows.filter((r) => r.kind === "ip").map((r) => r.value)),
+    actors: new Set(rows.filter((r) => r.kind === "actor").map((r) => r.value)),
+  };
+}

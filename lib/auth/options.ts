@@ -29,9 +29,6 @@ class SessionEnded extends Error {
 // NEXTAUTH_URL to pin it instead.
 process.env.AUTH_TRUST_HOST ??= "true";
 
-/** Why a sign-in was refused, as the sign-in form reads it from next-auth's `error`. */
-export const SIGN_IN_ERRORS = ["mfa_required", "mfa_invalid", "rate_limited"] as const;
-
 /** The org the browser had open (the vigil-org cookie, lib/auth/session.ts), from a Cookie header. */
 function orgCookie(header: string | string[] | undefined): string | null {
   const value = Array.isArray(header) ? header.join("; ") : header;

@@ -1,3 +1,4 @@
+import { isUuid } from "@/lib/uuid";
 import { readPool } from "@/lib/db/pool";
 import { FilterError, filterToSql, type EventFilter } from "@/lib/events/filter";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
@@ -13,7 +14,6 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(e: { occurred_at: string; id: string }): string {
   return Buffer.from(JSON.stringify([e.occurred_at, e.id])).toString("base64url");
@@ -26,7 +26,7 @@ export function decodeCursor(cursor: string): { occurredAt: string; id: string }
     const [occurredAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
     // Exactly what encodeCursor writes: anything looser reaches PostgreSQL's casts and fails there.
     if (typeof occurredAt !== "string" || !ISO_MS.test(occurredAt) || new Date(occurredAt).toISOString() !== occurredAt) throw new Error();
-    if (typeof id !== "string" || !UUID.test(id)) throw new Error();
+    if (typeof id !== "string" || !isUuid(id)) throw new Error();
     return { occurredAt, id };
   } catch {
     throw new FilterError([{ path: "cursor", message: "is not a cursor returned by this API" }]);
@@ -52,7 +52,7 @@ export async function searchEvents(orgId: string, filter: EventFilter, opts: { l
 
 /** One event of the org, or undefined: a foreign id looks exactly like a missing one. */
 export async function getEvent(orgId: string, id: string): Promise<AuditEvent | undefined> {
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const { rows } = await readPool().query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 and id = $2`, [orgId, id]);
   return rows[0] ? rowToEvent(rows[0]) : undefined;
 }

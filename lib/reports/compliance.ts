@@ -2,7 +2,6 @@ import { pool } from "@/lib/db/pool";
 import { retentionPolicy } from "@/lib/retention/policy";
 import { activeHolds } from "@/lib/retention/legal-holds";
 import { formatCount, formatDateTime, plural } from "@/lib/reports/format";
-import { columnsOf } from "@/lib/reports/optional-tables";
 import type { ReportPeriod } from "@/lib/reports/period";
 import { BUCKETS_SQL, bucketParams, readSnapshot } from "@/lib/reports/rollups";
 import { securityReport, type ChainCheck, type ReportAuthor, type SecurityReport } from "@/lib/reports/security";
@@ -109,10 +108,7 @@ export async function complianceReport(
        from memberships m join users u on u.id = m.user_id where m.org_id = $1`,
       [orgId],
     );
-    const orgCols = await columnsOf(db, "organizations");
-    const required = orgCols?.has("require_mfa")
-      ? (await db.query<{ r: boolean }>("select require_mfa as r from organizations where id = $1", [orgId])).rows[0]?.r ?? null
-      : null;
+    const required = (await db.query<{ r: boolean }>("select require_mfa as r from organizations where id = $1", [orgId])).rows[0]?.r ?? null;
     const keys = await db.query<{ active: string; created: string; revoked: string }>(
       `select count(*) filter (where revoked_at is null)::bigint as active,
          count(*) filter (where created_at >= $2 and created_at < $3)::bigint as created,
@@ -238,8 +234,8 @@ function frameworks(security: SecurityReport, trail: ComplianceReport["trail"], 
     status: "met",
     evidence: `${n(f.total)} failed logins from ${n(f.distinct_ips)} addresses were recorded` +
       (f.top_ips[0] ? `; the most active (${f.top_ips[0].ip}, ${n(f.top_ips[0].count)} attempts) is ${f.top_ips[0].blocked ? "blocked" : "not blocked"}` : "") +
-      (security.alerts ? `; ${n(security.alerts.total)} alerts were raised.` : "."),
-    figures: { failed_logins: f.total, source_ips: f.distinct_ips, alerts: security.alerts?.total ?? null },
+      `; ${n(security.alerts.total)} alerts were raised.`,
+    figures: { failed_logins: f.total, source_ips: f.distinct_ips, alerts: security.alerts.total },
   };
   const keys: Omit<Control, "ref" | "title"> = {
     status: "info",

@@ -2,7 +2,8 @@ import type pg from "pg";
 import { pool } from "@/lib/db/pool";
 import { CATEGORIES, type Category } from "@/lib/events/catalog";
 import { VigilError } from "@/lib/errors";
-import { alertsInPeriod, loadBlocklist, type AlertSummary } from "@/lib/reports/optional-tables";
+import { alertsRaisedIn, type AlertSummary } from "@/lib/alerts/store";
+import { blockedAmong } from "@/lib/auth/blocklist";
 import { periodKey, type ReportPeriod } from "@/lib/reports/period";
 import { BUCKETS_SQL, bucketParams, readSnapshot, refreshRollups, unrolledEvents } from "@/lib/reports/rollups";
 import { daysOf } from "@/lib/reports/format";
@@ -47,8 +48,6 @@ export interface SecurityReport {
     without_ip: number;
     top_ips: Array<{ ip: string; count: number; accounts: number; last_seen: string; blocked: boolean }>;
     top_accounts: Array<{ account: string; count: number; ips: number; last_seen: string; blocked: boolean }>;
-    /** False when Vigil has no blocklist yet: "blocked" is then always false. */
-    blocklist_available: boolean;
   };
   exports: {
     count: number;
@@ -65,7 +64,7 @@ export interface SecurityReport {
     changes: SettingsChange[];
     listed: number;
   };
-  alerts: AlertSummary | null;
+  alerts: AlertSummary;
   chain: {
     head: { seq: number; hash: string };
     checkpoint: { seq: number; hash: string; signed_at: string; key_id: string; signature: string } | null;
@@ -137,12 +136,12 @@ export async function securityReport(
   const days = daysOf(period.from, period.to, timezone);
   const generatedAt = opts.now ?? new Date();
   return readSnapshot(async (db) => {
-    const blocklist = await loadBlocklist(db, orgId, generatedAt);
     const figures = await wholeFigures(db, orgId, period, timezone, days);
     const failed = await failedLoginDetail(db, orgId, period);
     const exporters = await exportersOf(db, orgId, period);
     const settings = await settingsChanges(db, orgId, period);
-    const alerts = await alertsInPeriod(db, orgId, period.from, period.to);
+    const alerts = await alertsRaisedIn(db, orgId, period.from, period.to);
+    const blocked = await blockedAmong(orgId, { ips: failed.topIps.map((r) => r.ip), actors: failed.topAccounts.map((r) => r.account) }, db, generatedAt);
     const chain = { ...(await chainState(db, orgId)), verification: opts.verification ?? null };
 
     const byRole = new Map<string, { role: string; exporters: number; count: number; records_total: number; records_events: number }>();
@@ -168,9 +167,8 @@ export async function securityReport(
         distinct_ips: failed.distinctIps,
         distinct_accounts: failed.distinctAccounts,
         without_ip: failed.withoutIp,
-        top_ips: failed.topIps.map((r) => ({ ...r, blocked: blocklist.isIpBlocked(r.ip) })),
-        top_accounts: failed.topAccounts.map((r) => ({ ...r, blocked: blocklist.isActorBlocked(r.account) })),
-        blocklist_available: blocklist.available,
+        top_ips: failed.topIps.map((r) => ({ ...r, blocked: blocked.ips.has(r.ip) })),
+        top_accounts: failed.topAccounts.map((r) => ({ ...r, blocked: blocked.actors.has(r.account.includes("@") ? r.account.toLowerCase() : r.account) })),
       },
       exports: {
         count: figures.exports.count,

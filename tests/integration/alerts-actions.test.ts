@@ -5,7 +5,7 @@ import { ingestEvents } from "@/lib/events/ingest";
 import { findBlock } from "@/lib/auth/blocklist";
 import { runScheduledJob } from "@/server/jobs";
 import { listAlerts } from "@/lib/alerts/store";
-import { saveRuleSetting } from "@/lib/alerts/rules";
+import { saveRuleSetting } from "@/tests/helpers/alert-rules";
 import { blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
 import { createAlertChannel, listDeliveries } from "@/lib/alerts/channels";
 import { verifyWebhookSignature } from "@/lib/alerts/notify";

@@ -4,7 +4,7 @@ import { pool } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
 import { runScheduledJob } from "@/server/jobs";
 import { listAlerts } from "@/lib/alerts/store";
-import { saveRuleSetting } from "@/lib/alerts/rules";
+import { saveRuleSetting } from "@/tests/helpers/alert-rules";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 
 const MIN = 60_000;

@@ -65,8 +65,12 @@ function startJob(job: "retention" | "backup", orgIds: string[]): JobProcess {
   };
 }
 
-/** Waits until one of the job's connections waits for a lock (the point the test chose). */
-async function blockedAt(job: JobProcess, timeoutMs = 60_000): Promise<string> {
+/**
+ * Waits until one of the job's connections waits for a lock at the statement the test chose
+ * (`at`). Other, passing lock waits are skipped: a test file running beside this one may
+ * create a partition, and its DDL holds up any statement on audit_events for a moment.
+ */
+async function blockedAt(job: JobProcess, at: RegExp, timeoutMs = 60_000): Promise<string> {
   let ended = false;
   void job.finished.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
@@ -76,10 +80,11 @@ async function blockedAt(job: JobProcess, timeoutMs = 60_000): Promise<string> {
       "select query from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
       [job.appName],
     );
-    if (rows[0]) return rows[0].query;
+    const waiting = rows.find((r) => at.test(r.query));
+    if (waiting) return waiting.query;
     await sleep(25);
   }
-  throw new Error("the job never reached the kill point");
+  throw new Error(`the job never waited at ${at}`);
 }
 
 /**
@@ -176,7 +181,7 @@ describe("a retention job killed midway", () => {
     const head = await holdLock("select 1 from chain_heads where org_id = $1 for update", [org.id]);
     const first = startJob("retention", [org.id]);
     try {
-      expect(await blockedAt(first)).toMatch(/from chain_heads/);
+      expect(await blockedAt(first, /from chain_heads/)).toMatch(/from chain_heads/);
       await first.kill();
     } finally {
       await head.release();
@@ -193,8 +198,7 @@ describe("a retention job killed midway", () => {
     const row = await holdLock("select 1 from audit_events where org_id = $1 and seq = $2 for update", [org.id, EXPIRED]);
     const second = startJob("retention", [org.id]);
     try {
-      const waiting = await blockedAt(second);
-      expect(waiting).toMatch(/delete from audit_events/);
+      expect(await blockedAt(second, /delete from audit_events/)).toMatch(/delete from audit_events/);
       await second.kill();
     } finally {
       await row.release();
@@ -236,7 +240,7 @@ describe("a backup job killed midway", () => {
     const orgRow = await holdLock("select 1 from organizations where id = $1 for update", [ids[1]]);
     const first = startJob("backup", ids);
     try {
-      expect(await blockedAt(first)).toMatch(/insert into archive_segments/);
+      expect(await blockedAt(first, /insert into archive_segments/)).toMatch(/insert into archive_segments/);
       await first.kill();
     } finally {
       await orgRow.release();

@@ -1,15 +1,13 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { extractText, getDocumentProxy } from "unpdf";
-import { uuidv7 } from "uuidv7";
 import { GET as report } from "@/app/api/v1/reports/security/route";
 import { GET as cronReports } from "@/app/api/cron/reports/route";
 import { resetEnvCache } from "@/lib/env";
-import { addBlocklistEntry } from "@/lib/auth/blocklist";
+import { addBlocklistEntry, blockedAmong } from "@/lib/auth/blocklist";
 import { pool, withTransaction } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
 import { dayIn } from "@/lib/reports/format";
-import { loadBlocklist } from "@/lib/reports/optional-tables";
 import { readBuckets, refreshRollups, scanBuckets } from "@/lib/reports/rollups";
 import { reviewEvent } from "@/lib/reports/reviews";
 import { seedDemo } from "@/lib/seed/demo";
@@ -42,7 +40,6 @@ describe("GET /api/v1/reports/security", () => {
     expect(f.without_ip).toBe(1);
     expect(f.top_ips.map((x: any) => [x.ip, x.count, x.accounts])).toEqual([["192.0.2.100", 7, 2], ["198.51.100.7", 3, 1]]);
     expect(f.top_ips.map((x: any) => x.blocked)).toEqual([true, false]);
-    expect(f.blocklist_available).toBe(true);
     expect(f.top_accounts.map((x: any) => [x.account, x.count, x.blocked])).toEqual([
       [`admin@${a.domain}`, 5, false], [`manager1@${a.domain}`, 3, false], [`root@${a.domain}`, 2, true], [`agent1@${a.domain}`, 1, false],
     ]);
@@ -250,27 +247,20 @@ describe("reviews of settings changes", () => {
 });
 
 describe("blocklist", () => {
-  it("marks IPs, CIDR ranges and accounts in force as blocked", async () => {
-    const client = await pool().connect();
-    try {
-      const orgId = uuidv7();
-      await client.query("create temp table blocklist_entries (org_id uuid, kind text, value text, expires_at timestamptz, removed_at timestamptz)");
-      await client.query(
-        `insert into blocklist_entries values ($1, 'ip', '192.0.2.100', null, null), ($1, 'cidr', '198.51.100.0/24', null, null),
-           ($1, 'actor', 'Root@x.example', null, null), ($1, 'ip', '203.0.113.5', now() - interval '1 hour', null),
-           ($1, 'ip', '203.0.113.6', null, now()), ($2, 'ip', '203.0.113.7', null, null)`,
-        [orgId, uuidv7()],
-      );
-      const b = await loadBlocklist(client, orgId);
-      expect(b.available).toBe(true);
-      expect(["192.0.2.100", "198.51.100.7", "203.0.113.5", "203.0.113.6", "203.0.113.7", "2001:db8::1"].map((ip) => b.isIpBlocked(ip)))
-        .toEqual([true, true, false, false, false, false]);
-      expect(b.isActorBlocked("root@x.example")).toBe(true);
-      expect(b.isActorBlocked("admin@x.example")).toBe(false);
-    } finally {
-      await client.query("drop table if exists pg_temp.blocklist_entries").catch(() => {});
-      client.release();
-    }
+  it("marks IPs, CIDR ranges and accounts in force as blocked, in this org only", async () => {
+    const { org } = await newOrg();
+    const other = await newOrg();
+    await withTransaction(async (c) => {
+      await addBlocklistEntry(c, org.id, { value: "192.0.2.100" });
+      await addBlocklistEntry(c, org.id, { value: "198.51.100.0/24" });
+      await addBlocklistEntry(c, org.id, { value: "Root@x.example", kind: "actor" });
+      await addBlocklistEntry(c, org.id, { value: "203.0.113.5", expiresAt: new Date(Date.now() - 3600_000) });
+      await addBlocklistEntry(c, other.org.id, { value: "203.0.113.7" });
+    });
+    const ips = ["192.0.2.100", "198.51.100.7", "203.0.113.5", "203.0.113.7", "2001:db8::1"];
+    const b = await blockedAmong(org.id, { ips, actors: ["root@x.example", "admin@x.example"] });
+    expect(ips.filter((ip) => b.ips.has(ip))).toEqual(["192.0.2.100", "198.51.100.7"]);
+    expect([...b.actors]).toEqual(["root@x.example"]);
   });
 });
 
