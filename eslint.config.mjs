@@ -14,6 +14,7 @@ const LAYER_ZONES = [
   { target: "./lib/db", from: allBut("db"), message: `lib/db is connections and migrations only; startup orchestration is server/bootstrap.ts (${see})` },
   { target: "./lib/jobs", from: allBut("db", "jobs"), message: `lib/jobs is the job framework; a job lives with its capability and server/jobs.ts wires it (${see})` },
   { target: "./lib/auth", from: lib("console", "reports", "alerts", "retention", "seed"), message: `lib/auth is identity (sessions, keys, passwords, MFA, permissions) and sits below the use cases (${see})` },
+  { target: "./components", from: ["./lib/db", "./lib/auth", "./lib/events/filter-sql.ts", "./lib/events/ingest.ts", "./lib/events/search.ts", "./server"], message: `components/ may reach the browser: it never imports the database, SQL builders or identity code (${see})` },
   { target: lib("events", "audit", "integrity"), from: lib("console", "reports", "auth", "seed", "retention"), message: `events, audit and integrity are the core of the domain (${see})` },
 ];
 

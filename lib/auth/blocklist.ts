@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { parseIpOrCidr } from "@/lib/events/filter";
+import { parseIpOrCidr } from "@/lib/events/ip";
 import { isUuid } from "@/lib/uuid";
 
 /**

@@ -1,5 +1,6 @@
 import { pool, readPool } from "@/lib/db/pool";
-import { filterToSql, type EventFilter } from "@/lib/events/filter";
+import type { EventFilter } from "@/lib/events/filter";
+import { filterToSql } from "@/lib/events/filter-sql";
 
 /**
  * Progress of the search page's exports. The file itself downloads as an ordinary response

@@ -2,7 +2,8 @@ import { to as copyTo } from "pg-copy-streams";
 import { pool, readPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import type { ExportFormat } from "@/lib/events/export-formats";
-import { filterToSql, type EventFilter } from "@/lib/events/filter";
+import type { EventFilter } from "@/lib/events/filter";
+import { filterToSql } from "@/lib/events/filter-sql";
 import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
 
 /**

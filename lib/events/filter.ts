@@ -1,5 +1,4 @@
-import ipaddr from "ipaddr.js";
-import { normalizeIp } from "@/lib/events/ip";
+import { parseIpOrCidr } from "@/lib/events/ip";
 import { CATEGORIES, STATUSES, type Category, type Status } from "@/lib/events/catalog";
 import type { FieldError } from "@/lib/events/schema";
 
@@ -38,28 +37,6 @@ export class FilterError extends Error {
   constructor(readonly errors: FieldError[]) {
     super(errors.map((e) => `${e.path}: ${e.message}`).join("; "));
   }
-}
-
-/** An address or a CIDR range, v4 or v6, normalized; undefined when it is neither. */
-export function parseIpOrCidr(value: string): { kind: "address" | "cidr"; text: string } | undefined {
-  const v = value.trim();
-  if (v.includes("/")) {
-    // The same plain forms as an address: ipaddr.js would read "10.1/16" as 10.0.0.1.
-    const [host = "", prefix = ""] = v.split("/", 2);
-    if (!normalizeIp(host) || !/^\d{1,3}$/.test(prefix)) return undefined;
-    try {
-      const [addr, bits] = ipaddr.parseCIDR(v);
-      const network = addr.kind() === "ipv4"
-        ? ipaddr.IPv4.networkAddressFromCIDR(v).toString()
-        : (ipaddr.IPv6.networkAddressFromCIDR(v) as ipaddr.IPv6).toRFC5952String();
-      return { kind: "cidr", text: `${network}/${bits}` };
-    } catch {
-      return undefined;
-    }
-  }
-  // The spelling the events were stored and hashed in (lib/events/ip.ts): `010` is refused, not read as octal.
-  const address = normalizeIp(v);
-  return address ? { kind: "address", text: address } : undefined;
 }
 
 export const ACTION_FILTER_PATTERN = /^[A-Z0-9_*]{1,100}$/;
@@ -132,59 +109,6 @@ export function validateFilter(f: EventFilter): void {
   }
   if (f.from && f.to && f.from > f.to) errors.push({ path: "from", message: "must not be after 'to'" });
   if (errors.length > 0) throw new FilterError(errors);
-}
-
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => "\\" + c);
-}
-
-/** A SQL condition with its parameters, numbered from `start`. */
-export interface SqlWhere {
-  sql: string;
-  params: unknown[];
-}
-
-class SqlBuilder {
-  readonly parts: string[] = [];
-  constructor(readonly params: unknown[]) {}
-  param(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-}
-
-function termConditions(b: SqlBuilder, t: FilterTerms): string[] {
-  const conds: string[] = [];
-  const anyOf = (items: string[]) => (items.length === 1 ? items[0]! : `(${items.join(" or ")})`);
-  if (t.actor.length) {
-    conds.push(anyOf(t.actor.map((a) => (a.includes("@") ? `actor_email = ${b.param(a.toLowerCase())}` : `actor_id = ${b.param(a)}`))));
-  }
-  if (t.action.length) {
-    conds.push(anyOf(t.action.map((a) => (a.includes("*")
-      ? `action like ${b.param(likeEscape(a).replace(/\*/g, "%"))}`
-      : `action = ${b.param(a)}`))));
-  }
-  if (t.category.length) conds.push(t.category.length === 1 ? `category = ${b.param(t.category[0])}` : `category = any(${b.param(t.category)}::text[])`);
-  if (t.status.length) conds.push(t.status.length === 1 ? `status = ${b.param(t.status[0])}` : `status = any(${b.param(t.status)}::text[])`);
-  if (t.ip.length) {
-    conds.push(anyOf(t.ip.map((raw) => {
-      const ip = parseIpOrCidr(raw)!;
-      return ip.kind === "cidr" ? `ip <<= ${b.param(ip.text)}::inet` : `ip = ${b.param(ip.text)}::inet`;
-    })));
-  }
-  for (const text of t.text) conds.push(`search_text like ${b.param(`%${likeEscape(text.toLowerCase())}%`)}`);
-  return conds;
-}
-
-/** WHERE conditions for a validated filter, always scoped to the org first. */
-export function filterToSql(orgId: string, f: EventFilter, params: unknown[] = []): SqlWhere {
-  const b = new SqlBuilder(params);
-  const conds = [`org_id = ${b.param(orgId)}::uuid`];
-  if (f.from) conds.push(`occurred_at >= ${b.param(f.from.toISOString())}::timestamptz`);
-  if (f.to) conds.push(`occurred_at <= ${b.param(f.to.toISOString())}::timestamptz`);
-  conds.push(...termConditions(b, f));
-  for (const c of termConditions(b, f.not)) conds.push(`not coalesce(${c}, false)`);
-  return { sql: conds.join(" and "), params: b.params };
 }
 
 export function mergeFilters(a: EventFilter, b: EventFilter): EventFilter {

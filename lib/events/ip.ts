@@ -66,3 +66,25 @@ export function normalizeIp(value: string): string | undefined {
   if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
   return postgresIpv6(parsed.parts);
 }
+
+/** An address or a CIDR range, v4 or v6, normalized; undefined when it is neither. */
+export function parseIpOrCidr(value: string): { kind: "address" | "cidr"; text: string } | undefined {
+  const v = value.trim();
+  if (v.includes("/")) {
+    // The same plain forms as an address: ipaddr.js would read "10.1/16" as 10.0.0.1.
+    const [host = "", prefix = ""] = v.split("/", 2);
+    if (!normalizeIp(host) || !/^\d{1,3}$/.test(prefix)) return undefined;
+    try {
+      const [addr, bits] = ipaddr.parseCIDR(v);
+      const network = addr.kind() === "ipv4"
+        ? ipaddr.IPv4.networkAddressFromCIDR(v).toString()
+        : (ipaddr.IPv6.networkAddressFromCIDR(v) as ipaddr.IPv6).toRFC5952String();
+      return { kind: "cidr", text: `${network}/${bits}` };
+    } catch {
+      return undefined;
+    }
+  }
+  // The spelling the events were stored and hashed in (lib/events/ip.ts): `010` is refused, not read as octal.
+  const address = normalizeIp(v);
+  return address ? { kind: "address", text: address } : undefined;
+}

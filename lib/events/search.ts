@@ -1,6 +1,7 @@
 import { isUuid } from "@/lib/uuid";
 import { readPool } from "@/lib/db/pool";
-import { FilterError, filterToSql, type EventFilter } from "@/lib/events/filter";
+import { FilterError, type EventFilter } from "@/lib/events/filter";
+import { filterToSql } from "@/lib/events/filter-sql";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import type { AuditEvent } from "@/lib/events/types";
 

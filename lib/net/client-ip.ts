@@ -1,4 +1,4 @@
-import { normalizeIp } from "@/lib/events/schema";
+import { normalizeIp } from "@/lib/events/ip";
 
 /**
  * The caller's address, the one place it is read. scripts/serve.mjs overwrites

@@ -1,7 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
-import { filterToSql } from "@/lib/events/filter";
+import { filterToSql } from "@/lib/events/filter-sql";
 import { parseQuery } from "@/lib/events/query-language";
 
 /**
