@@ -1,8 +1,5 @@
 import type pg from "pg";
-import { pool, withTransaction } from "@/lib/db/pool";
-import { appendEvents } from "@/lib/events/ingest";
-import { ensurePartitions } from "@/lib/events/partitions";
-import { toDraft } from "@/lib/events/record";
+import { audited } from "@/lib/audit/record";
 import type { Source } from "@/lib/events/catalog";
 
 /**
@@ -31,20 +28,14 @@ function withContext(e: Record<string, unknown>): Record<string, unknown> {
 
 export const SYSTEM_ACTOR: ActionActor = { type: "system", id: "vigil", name: "Vigil" };
 
-export async function withAuditedAction<T>(
+/** A response action and its record, through the one audit writer (lib/audit/record.ts). */
+export function withAuditedAction<T>(
   orgId: string,
   source: Source,
   fn: (client: pg.PoolClient) => Promise<{ result: T; events: Record<string, unknown>[] }>,
 ): Promise<T> {
-  await ensurePartitions(pool(), [new Date().toISOString()]);
-  return withTransaction(async (client) => {
+  return audited([orgId], source, async (client) => {
     const { result, events } = await fn(client);
-    const drafts = events.map((e) => {
-      const r = toDraft(withContext(e), source);
-      if (!r.ok) throw new Error(`internal event is invalid: ${r.errors.map((x) => `${x.path} ${x.message}`).join("; ")}`);
-      return r.draft;
-    });
-    if (drafts.length > 0) await appendEvents(client, orgId, drafts);
-    return result;
+    return { result, events: events.map(withContext) };
   });
 }

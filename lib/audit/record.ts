@@ -1,15 +1,45 @@
 import type pg from "pg";
-import { pool, withTransaction } from "@/lib/db/pool";
-import { appendEvents } from "@/lib/events/ingest";
-import { ensurePartitions } from "@/lib/events/partitions";
+import { appendEvents, inAppendTransaction } from "@/lib/events/ingest";
 import { toDraft } from "@/lib/events/record";
+import type { Source } from "@/lib/events/catalog";
 import { maskChanges, maskDeep, type Change } from "@/lib/audit/mask";
 
 /**
- * How the console records its own actions: the audit event is appended to the org's chain
- * in the same transaction as the change it describes, so a change whose record can't be
- * written does not happen (STYLE.md 7).
+ * The one writer of Vigil's own audit events (console actions, response actions, reviews,
+ * retention receipts): each event is validated like an integrator's, and appended to the
+ * org's chain in the same transaction as the change it describes, so a change whose record
+ * can't be written does not happen (STYLE.md 7). appendOwnEvents writes inside a caller's
+ * transaction; audited runs the transaction itself. (A record with no change to share a
+ * transaction with, such as a sign-in, goes through lib/events/ingest.ts recordEvent.)
  */
+
+/** Validates Vigil's own event bodies and appends them to the org's chain in `client`'s transaction. */
+export async function appendOwnEvents(client: pg.PoolClient, orgId: string, bodies: Record<string, unknown>[], source: Source): Promise<void> {
+  if (bodies.length === 0) return;
+  const drafts = bodies.map((body) => {
+    const r = toDraft(body, source);
+    if (!r.ok) throw new Error(`Vigil's own audit event ${String(body.action)} is invalid: ${r.errors.map((x) => `${x.path} ${x.message}`).join("; ")}`);
+    return r.draft;
+  });
+  await appendEvents(client, orgId, drafts);
+}
+
+/**
+ * Runs `change` in a transaction and records the events it returns in each of `orgIds`, in
+ * that transaction. Chain heads are locked in org id order, so two such transactions can't
+ * deadlock.
+ */
+export async function audited<T>(
+  orgIds: string[],
+  source: Source,
+  change: (client: pg.PoolClient) => Promise<{ result: T; events: Record<string, unknown>[] }>,
+): Promise<T> {
+  return inAppendTransaction([], async (client) => {
+    const { result, events } = await change(client);
+    for (const orgId of [...new Set(orgIds)].sort()) await appendOwnEvents(client, orgId, events, source);
+    return result;
+  });
+}
 
 /** Who did it and from where: the signed-in person of a console session. */
 export interface AuditActor {
@@ -54,47 +84,32 @@ export function eventBody(actor: AuditActor | null, e: ConsoleEvent): Record<str
 
 /** Appends console events to an org's chain inside the caller's transaction. */
 export async function appendAudit(client: pg.PoolClient, orgId: string, actor: AuditActor | null, events: ConsoleEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const drafts = events.map((e) => {
-    const r = toDraft(eventBody(actor, e), "console");
-    if (!r.ok) throw new Error(`console audit event ${e.action} is invalid: ${r.errors.map((x) => `${x.path} ${x.message}`).join("; ")}`);
-    return r.draft;
-  });
-  await appendEvents(client, orgId, drafts);
+  await appendOwnEvents(client, orgId, events.map((e) => eventBody(actor, e)), "console");
 }
 
 /**
  * Runs `change` in a transaction and appends the events it returns to the org's chain in
  * that same transaction. `change` answers its result and the events that describe it.
  */
-export async function withAudit<T>(
+export function withAudit<T>(
   orgId: string,
   actor: AuditActor | null,
   change: (client: pg.PoolClient) => Promise<{ result: T; events: ConsoleEvent[] }>,
 ): Promise<T> {
-  // The month's partition normally exists already; make sure before taking locks.
-  await ensurePartitions(pool(), [new Date().toISOString()]);
-  return withTransaction(async (client) => {
-    const { result, events } = await change(client);
-    await appendAudit(client, orgId, actor, events);
-    return result;
-  });
+  return withAuditInOrgs([orgId], actor, change);
 }
 
 /**
  * The same for a change that concerns several orgs at once (a user's own MFA, which every
- * org they belong to records). Chain heads are locked in org id order so two such
- * transactions can't deadlock.
+ * org they belong to records).
  */
-export async function withAuditInOrgs<T>(
+export function withAuditInOrgs<T>(
   orgIds: string[],
   actor: AuditActor | null,
   change: (client: pg.PoolClient) => Promise<{ result: T; events: ConsoleEvent[] }>,
 ): Promise<T> {
-  await ensurePartitions(pool(), [new Date().toISOString()]);
-  return withTransaction(async (client) => {
+  return audited(orgIds, "console", async (client) => {
     const { result, events } = await change(client);
-    for (const orgId of [...new Set(orgIds)].sort()) await appendAudit(client, orgId, actor, events);
-    return result;
+    return { result, events: events.map((e) => eventBody(actor, e)) };
   });
 }

@@ -69,7 +69,8 @@ export async function lockChainHead(client: pg.PoolClient, orgId: string): Promi
 /**
  * Appends drafts to the org's chain inside the caller's transaction: the console uses it
  * to write its own audit record in the same transaction as the change it records.
- * Partitions for the drafts' months must exist (ensurePartitions) before the transaction.
+ * Partitions for the drafts' months must exist before the transaction: run it through
+ * inAppendTransaction, which makes them (and retries when retention dropped one meanwhile).
  */
 export async function appendEvents(client: pg.PoolClient, orgId: string, drafts: EventDraft[]): Promise<AppendedEvent[]> {
   const head = await lockChainHead(client, orgId);
@@ -184,20 +185,29 @@ const queues = new Map<string, OrgQueue>();
 /** Largest group commit; a single request of 1000 still goes alone. */
 const GROUP_LIMIT = 2000;
 
+/**
+ * Runs a transaction that appends to audit_events (appendEvents), owning what that needs:
+ * the partitions of the months in `times` (and of now) are made first, and when a partition
+ * this process believed in was dropped meanwhile (retention; PostgreSQL answers 23514),
+ * they are made again and the whole transaction runs once more.
+ */
+export async function inAppendTransaction<T>(times: Iterable<string>, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const months = [...times, new Date().toISOString()];
+  await ensurePartitions(pool(), months);
+  try {
+    return await withTransaction(fn);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "23514") throw err;
+    forgetKnownPartitions();
+    await ensurePartitions(pool(), months);
+    return withTransaction(fn);
+  }
+}
+
 async function commitGroup(orgId: string, group: Pending[]): Promise<void> {
   const drafts = group.flatMap((p) => p.drafts);
   try {
-    await ensurePartitions(pool(), drafts.map((d) => d.occurred_at));
-    let appended: AppendedEvent[];
-    try {
-      appended = await withTransaction((client) => appendEvents(client, orgId, drafts));
-    } catch (err) {
-      // A partition this process thought existed was dropped (retention): make it again, once.
-      if ((err as { code?: string }).code !== "23514") throw err;
-      forgetKnownPartitions();
-      await ensurePartitions(pool(), drafts.map((d) => d.occurred_at));
-      appended = await withTransaction((client) => appendEvents(client, orgId, drafts));
-    }
+    const appended = await inAppendTransaction(drafts.map((d) => d.occurred_at), (client) => appendEvents(client, orgId, drafts));
     let offset = 0;
     for (const p of group) {
       p.resolve(appended.slice(offset, offset + p.drafts.length));

@@ -1,9 +1,7 @@
 import { uuidv7 } from "uuidv7";
-import { pool, withTransaction } from "@/lib/db/pool";
+import { pool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
-import { appendEvents } from "@/lib/events/ingest";
-import { ensurePartitions } from "@/lib/events/partitions";
-import { toDraft } from "@/lib/events/record";
+import { audited } from "@/lib/audit/record";
 import { isUuid } from "@/lib/uuid";
 
 /**
@@ -63,7 +61,7 @@ export async function reviewEvent(
     throw new VigilError("forbidden", "a change is reviewed by someone other than the person who made it");
   }
 
-  const draft = toDraft({
+  const record = {
     action: "EVENT_REVIEWED",
     category: "data",
     actor: { type: "user", id: who.id, email: who.email, name: who.name },
@@ -71,18 +69,15 @@ export async function reviewEvent(
     context: { ...(context.ip ? { ip: context.ip } : {}), ...(context.userAgent ? { user_agent: context.userAgent.slice(0, 1024) } : {}) },
     ...(note ? { reason: note } : {}),
     metadata: { compliant: input.compliant, event_seq: Number(reviewed.seq), event_action: reviewed.action },
-  }, "console");
-  if (!draft.ok) throw new Error(`EVENT_REVIEWED is invalid: ${draft.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`);
-  await ensurePartitions(pool(), [draft.draft.occurred_at]);
+  };
 
   const id = uuidv7();
-  const row = await withTransaction(async (client) => {
+  const row = await audited([orgId], "console", async (client) => {
     const inserted = await client.query<{ reviewed_at: Date }>(
       "insert into event_reviews (id, org_id, event_id, reviewer_user_id, compliant, note) values ($1, $2, $3, $4, $5, $6) returning reviewed_at",
       [id, orgId, reviewed.id, who.id, input.compliant, note],
     );
-    await appendEvents(client, orgId, [draft.draft]);
-    return inserted.rows[0]!;
+    return { result: inserted.rows[0]!, events: [record] };
   });
   return {
     id, event_id: reviewed.id, reviewer_user_id: who.id, reviewer: who.email, compliant: input.compliant, note,

@@ -1,7 +1,7 @@
 import { pool, withTransaction } from "@/lib/db/pool";
-import { appendEvents } from "@/lib/events/ingest";
+import { inAppendTransaction } from "@/lib/events/ingest";
+import { appendOwnEvents } from "@/lib/audit/record";
 import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
-import { toDraft } from "@/lib/events/record";
 import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
@@ -41,19 +41,13 @@ export interface OrgRetentionResult {
   deleted: number;
 }
 
-function draftOf(event: Record<string, unknown>) {
-  const r = toDraft(event, "system");
-  if (!r.ok) throw new Error(`internal event is invalid: ${r.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`);
-  return r.draft;
-}
-
 /**
  * A segment's receipt, appended in the transaction that records the segment (a run killed
  * in between leaves neither). Partitions for today must exist: see segmentsWithReceipts.
  */
 function archiveReceipt(orgId: string, reason: "retention" | "backup"): OnSegmentRecorded {
   return async (client, s) => {
-    await appendEvents(client, orgId, [draftOf({
+    await appendOwnEvents(client, orgId, [{
       action: reason === "retention" ? "RETENTION_ARCHIVED" : "BACKUP_WRITTEN",
       category: "settings",
       actor: SYSTEM_ACTOR,
@@ -62,7 +56,7 @@ function archiveReceipt(orgId: string, reason: "retention" | "backup"): OnSegmen
         segment_id: s.id, kind: s.kind, from_seq: s.from_seq, to_seq: s.to_seq, count: s.count, first_hash: s.first_hash,
         last_hash: s.last_hash, sha256: s.sha256, location: locationInStore(s.location),
       },
-    })]);
+    }], "system");
   };
 }
 
@@ -109,11 +103,10 @@ export async function applyRetention(orgId: string, now = new Date()): Promise<O
   for (const s of covering) await verifyStoredSegment(s);
 
   // 3. Delete in bounded batches, each with its receipt, in one transaction per batch.
-  await ensurePartitions(pool(), [new Date().toISOString()]);
   params.push(Number(maxSeq));
   const bound = `$${params.length}`;
   for (;;) {
-    const batch = await withTransaction(async (client) => {
+    const batch = await inAppendTransaction([], async (client) => {
       await client.query("set local vigil.retention = 'on'");
       const { rows } = await client.query<{ n: number; min: number | null; max: number | null; oldest: Date | null; newest: Date | null }>(
         `with gone as (
@@ -125,7 +118,7 @@ export async function applyRetention(orgId: string, now = new Date()): Promise<O
       );
       const r = rows[0]!;
       if (r.n > 0) {
-        await appendEvents(client, orgId, [draftOf({
+        await appendOwnEvents(client, orgId, [{
           action: "RETENTION_EVENTS_DELETED",
           category: "settings",
           actor: SYSTEM_ACTOR,
@@ -135,7 +128,7 @@ export async function applyRetention(orgId: string, now = new Date()): Promise<O
             hot_cutoff: hotCutoff.toISOString(), critical_cutoff: criticalCutoff.toISOString(), archived_through_seq: through.seq,
             archived_through_hash: through.hash, legal_holds: holds.length,
           },
-        })]);
+        }], "system");
       }
       return r.n;
     });
@@ -186,11 +179,10 @@ export async function dropExpiredPartitions(now = new Date()): Promise<Array<{ p
     dropped.push({ partition: p.name, rows: done.reduce((n, r) => n + r.n, 0) });
     for (const r of done) {
       const through = await archivedThrough(r.org_id);
-      await ensurePartitions(pool(), [new Date().toISOString()]);
-      await withTransaction((client) => appendEvents(client, r.org_id, [draftOf({
+      await inAppendTransaction([], (client) => appendOwnEvents(client, r.org_id, [{
         action: "RETENTION_EVENTS_DELETED", category: "settings", actor: SYSTEM_ACTOR, reason: `partition ${p.name} past retention, dropped whole`,
         metadata: { count: r.n, min_seq: Number(r.min), max_seq: Number(r.max), partition: p.name, archived_through_seq: through.seq, archived_through_hash: through.hash },
-      })]));
+      }], "system"));
     }
   }
   return dropped;

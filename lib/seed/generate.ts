@@ -1,6 +1,4 @@
-import { pool, withTransaction } from "@/lib/db/pool";
-import { appendEvents } from "@/lib/events/ingest";
-import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
+import { appendEvents, inAppendTransaction } from "@/lib/events/ingest";
 import { toDraft, type EventDraft } from "@/lib/events/record";
 import { inferCategory, type Category, type Status } from "@/lib/events/catalog";
 
@@ -844,15 +842,7 @@ export async function insertEventBodies(orgId: string, bodies: Iterable<EventBod
   const now = Date.now();
 
   const write = async (drafts: EventDraft[]): Promise<void> => {
-    try {
-      await withTransaction((client) => appendEvents(client, orgId, drafts));
-    } catch (err) {
-      // A partition this process thought existed was dropped (retention): make it again, once.
-      if ((err as { code?: string }).code !== "23514") throw err;
-      forgetKnownPartitions();
-      await ensurePartitions(pool(), drafts.map((d) => d.occurred_at));
-      await withTransaction((client) => appendEvents(client, orgId, drafts));
-    }
+    await inAppendTransaction(drafts.map((d) => d.occurred_at), (client) => appendEvents(client, orgId, drafts));
     inserted += drafts.length;
     opts.onProgress?.(inserted);
   };
@@ -875,7 +865,6 @@ export async function insertEventBodies(orgId: string, bodies: Iterable<EventBod
       if (inFlight) await inFlight;
       inFlight = undefined;
       if (drafts.length === 0) break;
-      await ensurePartitions(pool(), drafts.map((d) => d.occurred_at));
       inFlight = write(drafts);
       // Awaited on the next turn; this only keeps a failure from counting as unhandled meanwhile.
       inFlight.catch(() => {});
