@@ -1,6 +1,5 @@
-import { crossSiteRefusal } from "@/lib/http/same-site";
 import { z } from "zod";
-import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
+import { consoleRoute } from "@/lib/http/console-route";
 import { CSV_COLUMNS, EXPORT_FORMATS, ExportsBusyError, exportStream } from "@/lib/events/export";
 import { startExportRun } from "@/lib/events/export-runs";
 import { FilterError } from "@/lib/events/filter";
@@ -27,9 +26,8 @@ const exportRequest = z.object({
  * (with the record count) before the response completes, like the API's export. With an
  * `export_id` the page can poll /events/export/progress for a progress bar.
  */
-export async function GET(req: Request): Promise<Response> {
-  const { session, refusal } = await consoleAccess("events:export");
-  if (refusal) return new Response(refusalMessage(refusal, "export events"), { status: refusalStatus(refusal) });
+// Exports start from the search page: a link from another site must not make one in someone's name.
+export const GET = consoleRoute({ permission: "events:export", what: "export events", sameSite: "Start exports from the search page" }, async ({ req, session }) => {
   const url = new URL(req.url);
   const parsed = exportRequest.safeParse({
     format: url.searchParams.get("format") ?? "csv",
@@ -62,9 +60,6 @@ export async function GET(req: Request): Promise<Response> {
   // The export's record is written when it ends: make sure now that it can be, before any byte goes out.
   const check = toDraft(record(0, true), "console");
   if (!check.ok) return new Response(`This export can't be recorded: ${check.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, { status: 400 });
-  // Exports start from the search page: a link from another site must not make one in someone's name.
-  const crossSite = crossSiteRefusal(req, "Start exports from the search page");
-  if (crossSite) return crossSite;
   const progress = exportId
     ? await startExportRun({ id: exportId, orgId: session.org.id, userId: actor.userId, format, filter: formatQuery(filter), reason }, filter)
     : null;
@@ -90,4 +85,4 @@ export async function GET(req: Request): Promise<Response> {
       "Cache-Control": "no-store",
     },
   });
-}
+});

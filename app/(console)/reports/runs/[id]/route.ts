@@ -1,5 +1,5 @@
-import { crossSiteRefusal } from "@/lib/http/same-site";
-import { consoleAccess, refusalMessage, refusalStatus } from "@/lib/auth/session";
+import { consoleRoute } from "@/lib/http/console-route";
+import { VigilError } from "@/lib/errors";
 import { recordReportDownload } from "@/lib/reports/download";
 import { getReportRun } from "@/lib/reports/scheduled";
 import { dayIn } from "@/lib/reports/format";
@@ -8,28 +8,27 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** A kept monthly report, from the console; recorded as REPORT_DOWNLOADED. */
-export async function GET(req: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  const { session, refusal } = await consoleAccess("reports:download");
-  if (refusal) return new Response(refusalMessage(refusal, "download reports"), { status: refusalStatus(refusal) });
-  const crossSite = crossSiteRefusal(req, "Download reports from the Reports page");
-  if (crossSite) return crossSite;
-  const run = await getReportRun(session.org.id, (await params).id);
-  if (!run) return new Response("No such report.", { status: 404 });
-  await recordReportDownload(session.org.id, {
-    report: "security",
-    title: "Security report (monthly review)",
-    period: { preset: null, from: new Date(run.period_from), to: new Date(run.period_to) },
-    format: "pdf",
-    sizeBytes: run.size_bytes,
-    actor: { type: "user", id: session.user.id, email: session.user.email, name: session.user.name },
-    ip: session.ip ?? undefined,
-    userAgent: session.userAgent ?? undefined,
-  }, "console");
-  return new Response(new Uint8Array(run.content), {
-    headers: {
-      "Content-Type": "application/pdf",
-      "Content-Disposition": `attachment; filename="vigil-security-report-${session.org.slug}-${dayIn(new Date(run.period_from), session.org.timezone).slice(0, 7)}.pdf"`,
-      "Cache-Control": "no-store",
-    },
-  });
-}
+export const GET = consoleRoute<{ id: string }>(
+  { permission: "reports:download", what: "download reports", sameSite: "Download reports from the Reports page" },
+  async ({ session, params }) => {
+    const run = await getReportRun(session.org.id, params.id);
+    if (!run) throw new VigilError("not_found", "No such report.");
+    await recordReportDownload(session.org.id, {
+      report: "security",
+      title: "Security report (monthly review)",
+      period: { preset: null, from: new Date(run.period_from), to: new Date(run.period_to) },
+      format: "pdf",
+      sizeBytes: run.size_bytes,
+      actor: { type: "user", id: session.user.id, email: session.user.email, name: session.user.name },
+      ip: session.ip ?? undefined,
+      userAgent: session.userAgent ?? undefined,
+    }, "console");
+    return new Response(new Uint8Array(run.content), {
+      headers: {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": `attachment; filename="vigil-security-report-${session.org.slug}-${dayIn(new Date(run.period_from), session.org.timezone).slice(0, 7)}.pdf"`,
+        "Cache-Control": "no-store",
+      },
+    });
+  },
+);
