@@ -111,7 +111,7 @@ export async function applyRetention(orgId: string, now = new Date()): Promise<O
       const { rows } = await client.query<{ n: number; min: number | null; max: number | null; oldest: Date | null; newest: Date | null }>(
         `with gone as (
            delete from audit_events where (org_id, occurred_at, id) in (
-             select org_id, occurred_at, id from audit_events where ${expired} and seq <= ${bound} limit ${DELETE_BATCH}
+             select org_id, occurred_at, id from audit_events where ${expired} and seq <= ${bound} order by seq limit ${DELETE_BATCH}
            ) returning seq, occurred_at
          ) select count(*)::int as n, min(seq) as min, max(seq) as max, min(occurred_at) as oldest, max(occurred_at) as newest from gone`,
         params,

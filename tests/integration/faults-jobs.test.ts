@@ -66,25 +66,25 @@ function startJob(job: "retention" | "backup", orgIds: string[]): JobProcess {
 }
 
 /**
- * Waits until one of the job's connections waits for a lock at the statement the test chose
- * (`at`). Other, passing lock waits are skipped: a test file running beside this one may
- * create a partition, and its DDL holds up any statement on audit_events for a moment.
+ * Waits until one of the job's connections waits for the lock the test holds (`held`), and
+ * answers the statement that waits. Other, passing lock waits don't count: a test file
+ * running beside this one may create a partition, and its DDL holds up any statement on
+ * audit_events for a moment.
  */
-async function blockedAt(job: JobProcess, at: RegExp, timeoutMs = 60_000): Promise<string> {
+async function blockedAt(job: JobProcess, held: HeldLock, timeoutMs = 60_000): Promise<string> {
   let ended = false;
   void job.finished.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (ended) throw new Error(`the job ended before reaching the kill point:\n${(await job.finished).output}`);
     const { rows } = await pool().query<{ query: string }>(
-      "select query from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
-      [job.appName],
+      "select query from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock' and $2 = any(pg_blocking_pids(pid))",
+      [job.appName, held.pid],
     );
-    const waiting = rows.find((r) => at.test(r.query));
-    if (waiting) return waiting.query;
+    if (rows[0]) return rows[0].query;
     await sleep(25);
   }
-  throw new Error(`the job never waited at ${at}`);
+  throw new Error("the job never waited for the lock the test holds");
 }
 
 /**
@@ -103,13 +103,21 @@ async function sessionsGone(job: JobProcess): Promise<void> {
 }
 
 /** A transaction on a connection of its own, holding a lock until released. */
-async function holdLock(sql: string, params: unknown[]): Promise<{ release: () => Promise<void> }> {
+interface HeldLock {
+  /** The holding session's backend pid: what a job waiting on this lock is blocked by. */
+  pid: number;
+  release: () => Promise<void>;
+}
+
+async function holdLock(sql: string, params: unknown[]): Promise<HeldLock> {
   const client = new pg.Client({ connectionString: inject("databaseUrl") });
   await client.connect();
   await client.query("begin");
   const { rowCount } = await client.query(sql, params);
   expect(rowCount).toBe(1);
+  const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
   return {
+    pid: rows[0]!.pid,
     release: async () => {
       await client.query("rollback");
       await client.end();
@@ -181,7 +189,7 @@ describe("a retention job killed midway", () => {
     const head = await holdLock("select 1 from chain_heads where org_id = $1 for update", [org.id]);
     const first = startJob("retention", [org.id]);
     try {
-      expect(await blockedAt(first, /from chain_heads/)).toMatch(/from chain_heads/);
+      expect(await blockedAt(first, head)).toMatch(/from chain_heads/);
       await first.kill();
     } finally {
       await head.release();
@@ -198,7 +206,7 @@ describe("a retention job killed midway", () => {
     const row = await holdLock("select 1 from audit_events where org_id = $1 and seq = $2 for update", [org.id, EXPIRED]);
     const second = startJob("retention", [org.id]);
     try {
-      expect(await blockedAt(second, /delete from audit_events/)).toMatch(/delete from audit_events/);
+      expect(await blockedAt(second, row)).toMatch(/delete from audit_events/);
       await second.kill();
     } finally {
       await row.release();
@@ -240,7 +248,7 @@ describe("a backup job killed midway", () => {
     const orgRow = await holdLock("select 1 from organizations where id = $1 for update", [ids[1]]);
     const first = startJob("backup", ids);
     try {
-      expect(await blockedAt(first, /insert into archive_segments/)).toMatch(/insert into archive_segments/);
+      expect(await blockedAt(first, orgRow)).toMatch(/insert into archive_segments/);
       await first.kill();
     } finally {
       await orgRow.release();
