@@ -27,6 +27,11 @@ export interface BlocklistEntry {
 export class BlocklistValueError extends Error {}
 
 /** Normalizes what a person typed: an address, a range, else an actor (emails lower-cased). */
+/** An actor as the blocklist keeps it: emails lowercased, ids as they are. */
+export function actorKey(actor: string): string {
+  return actor.includes("@") ? actor.toLowerCase() : actor;
+}
+
 export function normalizeBlockValue(raw: string, kind?: BlockKind): { kind: BlockKind; value: string } {
   const value = raw.trim();
   if (!value) throw new BlocklistValueError("enter an IP address, a CIDR range or an actor");
@@ -38,7 +43,7 @@ export function normalizeBlockValue(raw: string, kind?: BlockKind): { kind: Bloc
     if (!ip) throw new BlocklistValueError(`'${value}' is not an IP address or CIDR range (v4 or v6)`);
     return { kind: ip.kind === "cidr" ? "cidr" : "ip", value: ip.text };
   }
-  return { kind: "actor", value: value.includes("@") ? value.toLowerCase() : value };
+  return { kind: "actor", value: actorKey(value) };
 }
 
 const COLUMNS = "id, org_id, kind, value, reason, created_by, created_at, expires_at";
@@ -99,7 +104,7 @@ export async function findBlock(
   db: pg.Pool | pg.PoolClient = pool(),
 ): Promise<Pick<BlocklistEntry, "id" | "org_id" | "kind" | "value" | "reason"> | undefined> {
   if (orgIds.length === 0) return undefined;
-  const actors = subject.actors.filter(Boolean).map((a) => (a.includes("@") ? a.toLowerCase() : a));
+  const actors = subject.actors.filter(Boolean).map(actorKey);
   const { rows } = await db.query<Pick<BlocklistEntry, "id" | "org_id" | "kind" | "value" | "reason">>(
     `select id, org_id, kind, value, reason from blocklist_entries
      where org_id = any($1::uuid[]) and (expires_at is null or expires_at > now())
@@ -114,7 +119,7 @@ export async function findBlock(
 /** The orgs among `orgIds` whose blocklist holds the IP or one of the actors. */
 export async function blockingOrgs(orgIds: string[], subject: { ip?: string | null; actors: string[] }, db: pg.Pool | pg.PoolClient = pool()): Promise<string[]> {
   if (orgIds.length === 0) return [];
-  const actors = subject.actors.filter(Boolean).map((a) => (a.includes("@") ? a.toLowerCase() : a));
+  const actors = subject.actors.filter(Boolean).map(actorKey);
   const { rows } = await db.query<{ org_id: string }>(
     `select distinct org_id from blocklist_entries
      where org_id = any($1::uuid[]) and (expires_at is null or expires_at > now())
@@ -127,7 +132,7 @@ export async function blockingOrgs(orgIds: string[], subject: { ip?: string | nu
 
 /**
  * Which of these IPs and actors the org's blocklist holds at `now`: the same match as
- * sign-in's (an address inside a CIDR entry is blocked; emails compare lowercased).
+ * sign-in's (an address inside a CIDR entry is blocked; actors by actorKey).
  */
 export async function blockedAmong(
   orgId: string,
@@ -135,7 +140,7 @@ export async function blockedAmong(
   db: pg.Pool | pg.PoolClient = pool(),
   now = new Date(),
 ): Promise<{ ips: Set<string>; actors: Set<string> }> {
-  const actors = subject.actors.filter(Boolean).map((a) => (a.includes("@") ? a.toLowerCase() : a));
+  const actors = subject.actors.filter(Boolean).map(actorKey);
   const { rows } = await db.query<{ kind: "ip" | "actor"; value: string }>(
     `with entries as (
        select kind, value from blocklist_entries where org_id = $1 and (expires_at is null or expires_at > $4)

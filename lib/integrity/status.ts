@@ -58,7 +58,8 @@ export function withFullVerification(recent: ChainVerification, full: FullVerifi
   };
 }
 
-async function status(orgId: string): Promise<ChainStatus> {
+/** The chain re-verified since its latest checkpoint, joined with the last full verification. */
+export async function sinceCheckpoint(orgId: string): Promise<ChainStatus> {
   const cp = await latestCheckpoint(orgId);
   const [recent, full] = await Promise.all([verifyOrgChain(orgId, { fromSeq: Math.max(1, cp?.seq ?? 1) }), lastFullVerification(orgId)]);
   return withFullVerification(recent, full);
@@ -70,7 +71,7 @@ const inFlight = new Map<string, Promise<ChainStatus>>();
 export function chainStatus(orgId: string): Promise<ChainStatus> {
   const running = inFlight.get(orgId);
   if (running) return running;
-  const pass = status(orgId).finally(() => inFlight.delete(orgId));
+  const pass = sinceCheckpoint(orgId).finally(() => inFlight.delete(orgId));
   inFlight.set(orgId, pass);
   return pass;
 }

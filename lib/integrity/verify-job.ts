@@ -1,7 +1,7 @@
 import { pool } from "@/lib/db/pool";
 import { latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { verifyOrgChain, type ChainVerification } from "@/lib/integrity/verify";
-import { lastFullVerification, recordFullVerification, withFullVerification } from "@/lib/integrity/status";
+import { lastFullVerification, recordFullVerification, sinceCheckpoint } from "@/lib/integrity/status";
 import { upsertAlert } from "@/lib/alerts/store";
 import { notifyAlert } from "@/lib/alerts/notify";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
@@ -55,9 +55,8 @@ async function signHead(orgId: string, result: ChainVerification, last: { seq: n
  * its signed hash is compared too), joined with the last full verification, and signs the head.
  */
 export async function verifyOrg(orgId: string): Promise<OrgVerifyResult> {
-  const last = await latestCheckpoint(orgId);
-  const fromSeq = Math.max(1, last?.seq ?? 1);
-  const result = withFullVerification(await verifyOrgChain(orgId, { fromSeq }), await lastFullVerification(orgId));
+  const result = await sinceCheckpoint(orgId);
+  const last = result.checkpoint ?? undefined;
   const full_verified_at = result.full_verification?.verified_at ?? null;
   if (!result.ok) {
     await raiseIntegrityAlert(orgId, result);

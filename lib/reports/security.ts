@@ -3,7 +3,7 @@ import { pool } from "@/lib/db/pool";
 import { CATEGORIES, type Category } from "@/lib/events/catalog";
 import { VigilError } from "@/lib/errors";
 import { alertsRaisedIn, type AlertSummary } from "@/lib/alerts/store";
-import { blockedAmong } from "@/lib/auth/blocklist";
+import { actorKey, blockedAmong } from "@/lib/auth/blocklist";
 import { periodKey, type ReportPeriod } from "@/lib/reports/period";
 import { BUCKETS_SQL, bucketParams, readSnapshot, refreshRollups, unrolledEvents } from "@/lib/reports/rollups";
 import { daysOf } from "@/lib/reports/format";
@@ -168,7 +168,7 @@ export async function securityReport(
         distinct_accounts: failed.distinctAccounts,
         without_ip: failed.withoutIp,
         top_ips: failed.topIps.map((r) => ({ ...r, blocked: blocked.ips.has(r.ip) })),
-        top_accounts: failed.topAccounts.map((r) => ({ ...r, blocked: blocked.actors.has(r.account.includes("@") ? r.account.toLowerCase() : r.account) })),
+        top_accounts: failed.topAccounts.map((r) => ({ ...r, blocked: blocked.actors.has(actorKey(r.account)) })),
       },
       exports: {
         count: figures.exports.count,
