@@ -4,7 +4,8 @@ import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { addBlocklistEntry, type BlocklistEntry } from "@/lib/auth/blocklist";
 import { lockBlockedMembers, namesAdministrator } from "@/lib/auth/account-lock";
-import { SYSTEM_ACTOR, withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
+import { SYSTEM_ACTOR, actorLabel, type Actor } from "@/lib/audit/actor";
+import { withAudit } from "@/lib/audit/record";
 import { ALERT_COLUMNS, rowToAlert, type Alert, type AlertStatus } from "@/lib/alerts/store";
 import type { RuleSettings } from "@/lib/alerts/rules";
 import { isUuid } from "@/lib/uuid";
@@ -18,8 +19,6 @@ import { isUuid } from "@/lib/uuid";
 export const INCIDENT_STATUSES = ["open", "investigating", "resolved", "false_positive"] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-const sourceOf = (by: ActionActor) => (by.type === "system" ? "system" : "console") as "system" | "console";
-const actorName = (by: ActionActor) => by.email ?? by.name ?? by.id ?? "someone";
 
 async function lockedAlert(client: pg.PoolClient, orgId: string, alertId: string): Promise<Alert> {
   if (!isUuid(alertId)) throw new VigilError("not_found", "alert not found");
@@ -28,11 +27,11 @@ async function lockedAlert(client: pg.PoolClient, orgId: string, alertId: string
   return rowToAlert(rows[0]);
 }
 
-async function timeline(client: pg.PoolClient, orgId: string, alertId: string | null, incidentId: string | null, by: ActionActor, kind: string, body: string): Promise<void> {
+async function timeline(client: pg.PoolClient, orgId: string, alertId: string | null, incidentId: string | null, by: Actor, kind: string, body: string): Promise<void> {
   let id = incidentId;
   if (!id && alertId) id = (await client.query<{ id: string }>("select id from incidents where org_id = $1 and alert_id = $2", [orgId, alertId])).rows[0]?.id ?? null;
   if (!id) return;
-  await client.query("insert into incident_notes (id, incident_id, org_id, author, kind, body) values ($1, $2, $3, $4, $5, $6)", [uuidv7(), id, orgId, actorName(by), kind, body]);
+  await client.query("insert into incident_notes (id, incident_id, org_id, author, kind, body) values ($1, $2, $3, $4, $5, $6)", [uuidv7(), id, orgId, actorLabel(by), kind, body]);
 }
 
 /**
@@ -41,9 +40,9 @@ async function timeline(client: pg.PoolClient, orgId: string, alertId: string | 
  * (lib/auth/account-lock.ts) until the entry expires or is removed.
  */
 export async function blockFromAlert(
-  orgId: string, alertId: string, what: "ip" | "actor", by: ActionActor, opts: { expiresAt?: Date | null; reason?: string } = {},
+  orgId: string, alertId: string, what: "ip" | "actor", by: Actor, opts: { expiresAt?: Date | null; reason?: string } = {},
 ): Promise<BlocklistEntry> {
-  return withAuditedAction(orgId, sourceOf(by), async (client) => {
+  return withAudit(orgId, by, async (client) => {
     const alert = await lockedAlert(client, orgId, alertId);
     const value = what === "ip" ? alert.subject.ip : alert.subject.actor;
     if (!value) throw new VigilError("invalid_request", `this alert has no ${what === "ip" ? "IP address" : "actor"} to block`);
@@ -55,7 +54,7 @@ export async function blockFromAlert(
     }
     const entry = await addBlocklistEntry(client, orgId, {
       value, kind: what === "actor" ? "actor" : undefined, reason: opts.reason ?? `alert ${alert.rule}: ${alert.title}`,
-      createdBy: actorName(by), expiresAt: opts.expiresAt ?? null,
+      createdBy: actorLabel(by), expiresAt: opts.expiresAt ?? null,
     });
     const locked = entry.kind === "actor" ? await lockBlockedMembers(client, orgId, entry.value) : [];
     await timeline(client, orgId, alertId, null, by, "action",
@@ -63,7 +62,7 @@ export async function blockFromAlert(
     return {
       result: entry,
       events: [{
-        action: "BLOCKLIST_ENTRY_CREATED", category: "settings", actor: by,
+        action: "BLOCKLIST_ENTRY_CREATED", category: "settings",
         targets: [{ type: entry.kind, id: entry.value }, { type: "alert", id: alert.id }, ...locked.map((u) => ({ type: "user", id: u.id, name: u.email }))],
         reason: entry.reason ?? undefined,
         metadata: {
@@ -99,8 +98,8 @@ export async function applyAutomaticActions(orgId: string, alert: Alert, setting
   }
 }
 
-export async function setAlertStatus(orgId: string, alertId: string, status: AlertStatus, by: ActionActor, note?: string): Promise<Alert> {
-  return withAuditedAction(orgId, sourceOf(by), async (client) => {
+export async function setAlertStatus(orgId: string, alertId: string, status: AlertStatus, by: Actor, note?: string): Promise<Alert> {
+  return withAudit(orgId, by, async (client) => {
     const before = await lockedAlert(client, orgId, alertId);
     const closed = status === "resolved" || status === "false_positive";
     const { rows } = await client.query(
@@ -111,7 +110,7 @@ export async function setAlertStatus(orgId: string, alertId: string, status: Ale
     return {
       result: rowToAlert(rows[0]),
       events: [{
-        action: "ALERT_UPDATED", category: "settings", actor: by, targets: [{ type: "alert", id: alertId, name: before.title.slice(0, 200) }],
+        action: "ALERT_UPDATED", category: "settings", targets: [{ type: "alert", id: alertId, name: before.title.slice(0, 200) }],
         reason: note, changes: [{ field: "status", before: before.status, after: status }], metadata: { rule: before.rule },
       }],
     };
@@ -164,9 +163,9 @@ export async function listIncidents(orgId: string, opts: { status?: IncidentStat
 
 /** Opens an incident, from an alert (one incident per alert: opening it again returns it) or on its own. */
 export async function openIncident(
-  orgId: string, by: ActionActor, input: { alertId?: string; title?: string; assignee?: string | null; note?: string },
+  orgId: string, by: Actor, input: { alertId?: string; title?: string; assignee?: string | null; note?: string },
 ): Promise<Incident> {
-  const id = await withAuditedAction(orgId, sourceOf(by), async (client) => {
+  const id = await withAudit(orgId, by, async (client) => {
     let title = input.title?.trim();
     if (input.alertId) {
       const alert = await lockedAlert(client, orgId, input.alertId);
@@ -179,14 +178,14 @@ export async function openIncident(
     const incidentId = uuidv7();
     await client.query(
       "insert into incidents (id, org_id, alert_id, title, assignee, status, created_by) values ($1, $2, $3, $4, $5, 'open', $6)",
-      [incidentId, orgId, input.alertId ?? null, title.slice(0, 500), input.assignee ?? null, actorName(by)],
+      [incidentId, orgId, input.alertId ?? null, title.slice(0, 500), input.assignee ?? null, actorLabel(by)],
     );
     await timeline(client, orgId, null, incidentId, by, "status", `Incident opened${input.assignee ? `, assigned to ${input.assignee}` : ""}`);
     if (input.note) await timeline(client, orgId, null, incidentId, by, "note", input.note);
     return {
       result: incidentId,
       events: [{
-        action: "INCIDENT_CREATED", category: "settings", actor: by, targets: [{ type: "incident", id: incidentId, name: title.slice(0, 200) }],
+        action: "INCIDENT_CREATED", category: "settings", targets: [{ type: "incident", id: incidentId, name: title.slice(0, 200) }],
         metadata: { alert_id: input.alertId ?? null, assignee: input.assignee ?? null },
       }],
     };
@@ -196,9 +195,9 @@ export async function openIncident(
 
 /** Changes an incident's status or assignee and/or adds a note to its timeline. */
 export async function updateIncident(
-  orgId: string, incidentId: string, by: ActionActor, input: { status?: IncidentStatus; assignee?: string | null; note?: string },
+  orgId: string, incidentId: string, by: Actor, input: { status?: IncidentStatus; assignee?: string | null; note?: string },
 ): Promise<Incident> {
-  await withAuditedAction(orgId, sourceOf(by), async (client) => {
+  await withAudit(orgId, by, async (client) => {
     const { rows } = await client.query(`select ${INCIDENT_COLUMNS} from incidents where org_id = $1 and id = $2 for update`, [orgId, incidentId]);
     const before = rows[0];
     if (!before) throw new VigilError("not_found", "incident not found");
@@ -229,7 +228,7 @@ export async function updateIncident(
     return {
       result: undefined,
       events: [{
-        action: "INCIDENT_UPDATED", category: "settings", actor: by, targets: [{ type: "incident", id: incidentId, name: String(before.title).slice(0, 200) }],
+        action: "INCIDENT_UPDATED", category: "settings", targets: [{ type: "incident", id: incidentId, name: String(before.title).slice(0, 200) }],
         changes, metadata: { note_added: Boolean(input.note?.trim()) },
       }],
     };

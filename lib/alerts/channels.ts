@@ -5,8 +5,8 @@ import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
 import { maskChanges, type Change } from "@/lib/audit/mask";
-import { withAudit, type AuditActor, type ConsoleEvent } from "@/lib/audit/record";
-import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
+import { withAudit, type ConsoleEvent } from "@/lib/audit/record";
+import type { Actor } from "@/lib/audit/actor";
 import { isUuid } from "@/lib/uuid";
 import { targetProblem } from "@/lib/net/outbound";
 
@@ -108,9 +108,9 @@ async function insertChannel(
   return { channel, secret, event: channelEvent(id, input.kind, "created", changesOf(null, shown(channel))) };
 }
 
-/** Adds a channel from the console; a webhook's secret is in the answer, once. */
+/** Adds a channel (from the console, a script or Vigil itself); a webhook's secret is in the answer, once. */
 export async function addAlertChannel(
-  orgId: string, actor: AuditActor, input: { kind: AlertChannel["kind"]; target: string; minSeverity?: ChannelSeverity },
+  orgId: string, actor: Actor, input: { kind: AlertChannel["kind"]; target: string; minSeverity?: ChannelSeverity },
 ): Promise<{ channel: AlertChannel; secret: string | null }> {
   return withAudit(orgId, actor, async (client) => {
     const { channel, secret, event } = await insertChannel(client, orgId, input);
@@ -118,18 +118,8 @@ export async function addAlertChannel(
   });
 }
 
-/** The same for scripts, tests and Vigil itself (an ActionActor, user or system). */
-export async function createAlertChannel(
-  orgId: string, by: ActionActor, input: { kind: "email" | "webhook"; target: string; minSeverity?: ChannelSeverity },
-): Promise<AlertChannel & { secret: string | null }> {
-  return withAuditedAction(orgId, by.type === "system" ? "system" : "console", async (client) => {
-    const { channel, secret, event } = await insertChannel(client, orgId, input);
-    return { result: { ...channel, secret }, events: [{ ...event, actor: by }] };
-  });
-}
-
 export async function updateAlertChannel(
-  orgId: string, actor: AuditActor, input: { id: string; target: string; minSeverity: ChannelSeverity; enabled: boolean },
+  orgId: string, actor: Actor, input: { id: string; target: string; minSeverity: ChannelSeverity; enabled: boolean },
 ): Promise<{ changed: number }> {
   return withAudit(orgId, actor, async (client) => {
     const before = await lockChannel(client, orgId, input.id);
@@ -145,7 +135,7 @@ export async function updateAlertChannel(
 }
 
 /** A new signing secret for a webhook, answered once; the old one stops working at once. */
-export async function rotateChannelSecret(orgId: string, actor: AuditActor, input: { id: string }): Promise<{ secret: string }> {
+export async function rotateChannelSecret(orgId: string, actor: Actor, input: { id: string }): Promise<{ secret: string }> {
   return withAudit(orgId, actor, async (client) => {
     const before = await lockChannel(client, orgId, input.id);
     if (before.kind !== "webhook") throw new VigilError("invalid_request", "Only a webhook has a signing secret.");
@@ -157,7 +147,7 @@ export async function rotateChannelSecret(orgId: string, actor: AuditActor, inpu
   });
 }
 
-export async function removeAlertChannel(orgId: string, actor: AuditActor, input: { id: string }): Promise<void> {
+export async function removeAlertChannel(orgId: string, actor: Actor, input: { id: string }): Promise<void> {
   await withAudit(orgId, actor, async (client) => {
     const before = await lockChannel(client, orgId, input.id);
     await client.query("delete from alert_channels where org_id = $1 and id = $2", [orgId, before.id]);

@@ -5,7 +5,7 @@ import { pool, withTransaction } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { recordEvent } from "@/lib/events/ingest";
 import { ALERT_COLUMNS, rowToAlert, SEVERITY_RANK, type Alert } from "@/lib/alerts/store";
-import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
+import { SYSTEM_ACTOR } from "@/lib/audit/actor";
 import { sendOutbound } from "@/lib/net/outbound";
 
 /**

@@ -1,6 +1,7 @@
 import { VigilError } from "@/lib/errors";
 import { diff } from "@/lib/audit/mask";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
 import { RULE_CONFIGS, validateRuleConfig, type RuleName } from "@/lib/alerts/rules";
 
 /**
@@ -19,7 +20,7 @@ export function ruleFieldErrors(issues: { path: string; message: string }[]): Re
 
 export async function updateAlertRule(
   orgId: string,
-  actor: AuditActor,
+  actor: PersonActor,
   rule: RuleName,
   next: { enabled: boolean; values: Record<string, unknown> },
 ): Promise<{ changed: number }> {

@@ -2,7 +2,8 @@ import { recordEvent } from "@/lib/events/ingest";
 import { formatQuery } from "@/lib/events/query-language";
 import type { EventFilter } from "@/lib/events/filter";
 import type { AuditEvent } from "@/lib/events/types";
-import { eventBody, type AuditActor } from "@/lib/audit/record";
+import { eventBody } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
 
 /**
  * Reads in the console, recorded only where the org's policy asks for it
@@ -21,7 +22,7 @@ import { eventBody, type AuditActor } from "@/lib/audit/record";
 /** Who reads, and the policy of the org they read in: a ConsoleSession fits. */
 export interface Reader {
   org: { id: string; recordReads: boolean };
-  actor: AuditActor;
+  actor: PersonActor;
 }
 
 /** Long hand-written searches are cut, so the event always stays within the ingest limits. */

@@ -3,6 +3,7 @@ import { appendEvents, inAppendTransaction } from "@/lib/events/ingest";
 import { toDraft } from "@/lib/events/record";
 import type { Source } from "@/lib/events/catalog";
 import { maskChanges, maskDeep, type Change } from "@/lib/audit/mask";
+import { actorFields, actorSource, type Actor } from "@/lib/audit/actor";
 
 /**
  * The one writer of Vigil's own audit events (console actions, response actions, reviews,
@@ -41,15 +42,6 @@ export async function audited<T>(
   });
 }
 
-/** Who did it and from where: the signed-in person of a console session. */
-export interface AuditActor {
-  userId: string;
-  email: string;
-  name: string;
-  ip?: string | null;
-  userAgent?: string | null;
-}
-
 /** An event the console writes: the body of POST /api/v1/events, minus what the actor fills in. */
 export interface ConsoleEvent {
   action: string;
@@ -62,18 +54,12 @@ export interface ConsoleEvent {
   metadata?: Record<string, unknown>;
 }
 
-export function eventBody(actor: AuditActor | null, e: ConsoleEvent): Record<string, unknown> {
+export function eventBody(actor: Actor | null, e: ConsoleEvent): Record<string, unknown> {
   const body: Record<string, unknown> = { action: e.action, occurred_at: new Date().toISOString() };
   if (e.category) body.category = e.category;
   if (e.status) body.status = e.status;
   if (e.severity) body.severity = e.severity;
-  if (actor) {
-    body.actor = { type: "user", id: actor.userId, email: actor.email, name: actor.name };
-    const context: Record<string, string> = {};
-    if (actor.ip) context.ip = actor.ip;
-    if (actor.userAgent) context.user_agent = actor.userAgent.slice(0, 1024);
-    body.context = context;
-  }
+  Object.assign(body, actorFields(actor));
   if (e.targets?.length) body.targets = e.targets;
   if (e.reason) body.reason = e.reason;
   // Through JSON, so an undefined value is left out rather than refused by validation.
@@ -83,8 +69,8 @@ export function eventBody(actor: AuditActor | null, e: ConsoleEvent): Record<str
 }
 
 /** Appends console events to an org's chain inside the caller's transaction. */
-export async function appendAudit(client: pg.PoolClient, orgId: string, actor: AuditActor | null, events: ConsoleEvent[]): Promise<void> {
-  await appendOwnEvents(client, orgId, events.map((e) => eventBody(actor, e)), "console");
+export async function appendAudit(client: pg.PoolClient, orgId: string, actor: Actor | null, events: ConsoleEvent[]): Promise<void> {
+  await appendOwnEvents(client, orgId, events.map((e) => eventBody(actor, e)), actorSource(actor));
 }
 
 /**
@@ -93,7 +79,7 @@ export async function appendAudit(client: pg.PoolClient, orgId: string, actor: A
  */
 export function withAudit<T>(
   orgId: string,
-  actor: AuditActor | null,
+  actor: Actor | null,
   change: (client: pg.PoolClient) => Promise<{ result: T; events: ConsoleEvent[] }>,
 ): Promise<T> {
   return withAuditInOrgs([orgId], actor, change);
@@ -105,10 +91,10 @@ export function withAudit<T>(
  */
 export function withAuditInOrgs<T>(
   orgIds: string[],
-  actor: AuditActor | null,
+  actor: Actor | null,
   change: (client: pg.PoolClient) => Promise<{ result: T; events: ConsoleEvent[] }>,
 ): Promise<T> {
-  return audited(orgIds, "console", async (client) => {
+  return audited(orgIds, actorSource(actor), async (client) => {
     const { result, events } = await change(client);
     return { result, events: events.map((e) => eventBody(actor, e)) };
   });

@@ -37,8 +37,8 @@ export interface KeyCreator {
 }
 
 /** "Name <email>", the label a console user's keys carry. */
-export function personCreator(person: { userId: string; name: string; email: string }): KeyCreator {
-  return { label: `${person.name} <${person.email}>`, userId: person.userId };
+export function personCreator(person: { id: string; name: string; email: string }): KeyCreator {
+  return { label: `${person.name} <${person.email}>`, userId: person.id };
 }
 
 export async function createApiKey(orgId: string, opts: { name: string; createdBy: KeyCreator; scopes?: ApiScope[]; key?: string }): Promise<CreatedApiKey> {

@@ -6,7 +6,7 @@ import { authOptions } from "@/lib/auth/options";
 import { blockingOrgs, findBlock } from "@/lib/auth/blocklist";
 import { hasPermission, resolveMembership, type Membership } from "@/lib/auth/membership";
 import type { Permission } from "@/lib/auth/permissions";
-import type { AuditActor } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
 import { clientIpFromHeaders } from "@/lib/net/client-ip";
 import { RETURN_PATH_HEADER, signInPath } from "@/lib/auth/return-path";
 import { liveSession } from "@/lib/auth/user-sessions";
@@ -33,7 +33,7 @@ export interface ConsoleSession extends Membership {
   timeZone: string;
   /** The org requires MFA and this person hasn't enrolled: only account settings are open. */
   mfaSetupRequired: boolean;
-  actor: AuditActor;
+  actor: PersonActor;
 }
 
 export function isTimeZone(tz: string | undefined): tz is string {
@@ -80,7 +80,7 @@ export const getConsoleSession = cache(async (): Promise<ConsoleSession | undefi
     userAgent,
     timeZone: isTimeZone(tz) ? tz : membership.org.timezone,
     mfaSetupRequired: membership.org.requireMfa && !membership.user.mfaEnabled,
-    actor: { userId: membership.user.id, email: membership.user.email, name: membership.user.name, ip, userAgent },
+    actor: { type: "user" as const, id: membership.user.id, email: membership.user.email, name: membership.user.name, ip, userAgent },
   };
 });
 

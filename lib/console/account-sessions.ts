@@ -2,7 +2,8 @@ import { pool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
 import { listLiveSessions, revokeOtherSessions, type SessionRow } from "@/lib/auth/user-sessions";
 import { describeDevice } from "@/lib/auth/device";
-import { withAuditInOrgs, type AuditActor } from "@/lib/audit/record";
+import { withAuditInOrgs } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
 import { isUuid } from "@/lib/uuid";
 
 /**
@@ -24,16 +25,16 @@ async function orgIdsOf(userId: string): Promise<string[]> {
 }
 
 /** Ends one of your sessions (not the one you are using: that is signing out). */
-export async function revokeOwnSession(actor: AuditActor, currentSessionId: string, sessionId: string): Promise<void> {
+export async function revokeOwnSession(actor: PersonActor, currentSessionId: string, sessionId: string): Promise<void> {
   if (sessionId === currentSessionId) throw new VigilError("invalid_request", "That is this session: use Sign out.", { sessionId: "this session" });
   if (!isUuid(sessionId)) throw new VigilError("not_found", "That session doesn't exist or has already ended.");
-  await withAuditInOrgs(await orgIdsOf(actor.userId), actor, async (client) => {
+  await withAuditInOrgs(await orgIdsOf(actor.id), actor, async (client) => {
     // Your own sessions only: another person's id is "not found", like a missing one.
     const { rows } = await client.query<{ ip: string | null; user_agent: string | null; created_at: Date }>(
       `update user_sessions set revoked_at = now(), revoked_reason = 'revoked_by_user'
        where id = $1 and user_id = $2 and revoked_at is null and expires_at > now()
        returning host(ip) as ip, user_agent, created_at`,
-      [sessionId, actor.userId],
+      [sessionId, actor.id],
     );
     const ended = rows[0];
     if (!ended) throw new VigilError("not_found", "That session doesn't exist or has already ended.");
@@ -43,7 +44,7 @@ export async function revokeOwnSession(actor: AuditActor, currentSessionId: stri
       events: [{
         action: "SESSION_REVOKED",
         category: "authentication",
-        targets: [{ type: "user", id: actor.userId, name: actor.email }],
+        targets: [{ type: "user", id: actor.id, name: actor.email }],
         metadata: {
           scope: "one", session_id: sessionId, sessions: 1, session_started_at: ended.created_at.toISOString(),
           ...(ended.ip ? { session_ip: ended.ip } : {}), ...(device ? { session_device: device } : {}),
@@ -54,15 +55,15 @@ export async function revokeOwnSession(actor: AuditActor, currentSessionId: stri
 }
 
 /** Ends all your sessions but this one; answers how many. */
-export async function revokeOwnOtherSessions(actor: AuditActor, currentSessionId: string): Promise<number> {
-  return withAuditInOrgs(await orgIdsOf(actor.userId), actor, async (client) => {
-    const ended = await revokeOtherSessions(client, actor.userId, currentSessionId, "revoked_by_user");
+export async function revokeOwnOtherSessions(actor: PersonActor, currentSessionId: string): Promise<number> {
+  return withAuditInOrgs(await orgIdsOf(actor.id), actor, async (client) => {
+    const ended = await revokeOtherSessions(client, actor.id, currentSessionId, "revoked_by_user");
     return {
       result: ended,
       events: ended === 0 ? [] : [{
         action: "SESSION_REVOKED",
         category: "authentication",
-        targets: [{ type: "user", id: actor.userId, name: actor.email }],
+        targets: [{ type: "user", id: actor.id, name: actor.email }],
         metadata: { scope: "all_others", sessions: ended },
       }],
     };

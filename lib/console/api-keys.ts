@@ -4,8 +4,9 @@ import { generateApiKey, hashApiKey, personCreator } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
 import { VigilError } from "@/lib/errors";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
-import type { Actor } from "@/lib/console/rules";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
+import type { Authority } from "@/lib/console/rules";
 import { isUuid } from "@/lib/uuid";
 
 /**
@@ -57,7 +58,7 @@ export async function listApiKeys(orgId: string): Promise<ApiKeyRow[]> {
   }));
 }
 
-export async function createConsoleApiKey(orgId: string, actor: Actor & { audit: AuditActor }, input: { name: string; scopes: string[] }): Promise<{ id: string; key: string }> {
+export async function createConsoleApiKey(orgId: string, actor: Authority & { audit: PersonActor }, input: { name: string; scopes: string[] }): Promise<{ id: string; key: string }> {
   const scopes = API_SCOPES.filter((s) => input.scopes.includes(s));
   if (scopes.length === 0 || scopes.length !== new Set(input.scopes).size) {
     throw new VigilError("invalid_request", "Choose at least one known scope.", { scopes: "choose at least one scope" });
@@ -86,7 +87,7 @@ export async function createConsoleApiKey(orgId: string, actor: Actor & { audit:
   });
 }
 
-export async function revokeConsoleApiKey(orgId: string, actor: Actor & { audit: AuditActor }, input: { id: string }): Promise<void> {
+export async function revokeConsoleApiKey(orgId: string, actor: Authority & { audit: PersonActor }, input: { id: string }): Promise<void> {
   if (!isUuid(input.id)) throw new VigilError("not_found", "That key doesn't exist.");
   await withAudit(orgId, actor.audit, async (client) => {
     const { rows } = await client.query<{ id: string; name: string; prefix: string }>(

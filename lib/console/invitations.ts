@@ -5,8 +5,9 @@ import { pool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { hashPassword } from "@/lib/auth/passwords";
 import { VigilError } from "@/lib/errors";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
-import { assertCanGrant, type Actor } from "@/lib/console/rules";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
+import { assertCanGrant, type Authority } from "@/lib/console/rules";
 import { roleInOrg } from "@/lib/console/members";
 import { sendSmtp, smtpConfigured } from "@/lib/mail/smtp";
 import { isUuid } from "@/lib/uuid";
@@ -61,7 +62,7 @@ export interface InviteAnswer {
 /** Invites an address into the org; a pending invitation to the same address is replaced. */
 export async function inviteMember(
   orgId: string,
-  actor: Actor & { audit: AuditActor },
+  actor: Authority & { audit: PersonActor },
   input: { email: string; roleId: string },
 ): Promise<InviteAnswer> {
   const email = input.email.trim().toLowerCase();
@@ -83,7 +84,7 @@ export async function inviteMember(
     );
     await client.query(
       "insert into invitations (id, org_id, email, role_id, token_hash, invited_by, expires_at) values ($1, $2, $3, $4, $5, $6, $7)",
-      [id, orgId, email, role.id, tokenHash(token), actor.audit.userId, expiresAt],
+      [id, orgId, email, role.id, tokenHash(token), actor.audit.id, expiresAt],
     );
     const org = await client.query<{ name: string }>("select name from organizations where id = $1", [orgId]);
     return {
@@ -117,7 +118,7 @@ async function mailInvitation(email: string, orgName: string, token: string, exp
   }
 }
 
-export async function revokeInvitation(orgId: string, actor: Actor & { audit: AuditActor }, input: { invitationId: string }): Promise<void> {
+export async function revokeInvitation(orgId: string, actor: Authority & { audit: PersonActor }, input: { invitationId: string }): Promise<void> {
   if (!isUuid(input.invitationId)) throw new VigilError("not_found", "That invitation doesn't exist.");
   await withAudit(orgId, actor.audit, async (client) => {
     const { rows } = await client.query<{ email: string }>(
@@ -207,7 +208,7 @@ export async function acceptAsNewPerson(
   if (!pre) throw unusable();
   const passwordHash = await hashPassword(input.password);
   const userId = uuidv7();
-  const actor: AuditActor = { userId, email: pre.email, name, ip: request.ip ?? null, userAgent: request.userAgent ?? null };
+  const actor: PersonActor = { type: "user", id: userId, email: pre.email, name, ip: request.ip ?? null, userAgent: request.userAgent ?? null };
   return withAudit(pre.org_id, actor, async (client) => {
     const inv = await liveInvitation(client, token, true);
     if (!inv) throw unusable();
@@ -222,13 +223,13 @@ export async function acceptAsNewPerson(
 }
 
 /** The signed-in person accepts: only when they are the invited address. */
-export async function acceptAsSignedIn(token: string, actor: AuditActor): Promise<{ orgId: string }> {
+export async function acceptAsSignedIn(token: string, actor: PersonActor): Promise<{ orgId: string }> {
   const pre = await liveInvitation(pool(), token, false);
   if (!pre || pre.email !== actor.email.trim().toLowerCase()) throw unusable();
   return withAudit(pre.org_id, actor, async (client) => {
     const inv = await liveInvitation(client, token, true);
     if (!inv || inv.email !== actor.email.trim().toLowerCase()) throw unusable();
-    await join(client, inv, actor.userId);
-    return { result: { orgId: inv.org_id }, events: joinEvents(inv, actor.userId) };
+    await join(client, inv, actor.id);
+    return { result: { orgId: inv.org_id }, events: joinEvents(inv, actor.id) };
   });
 }

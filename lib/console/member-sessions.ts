@@ -1,7 +1,8 @@
 import { knownPermissions } from "@/lib/auth/membership";
 import { cutOffOrgSessions } from "@/lib/auth/user-sessions";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
-import { assertCanManage, type Actor } from "@/lib/console/rules";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
+import { assertCanManage, type Authority } from "@/lib/console/rules";
 import { builtInKey, lockMember } from "@/lib/console/members";
 
 /**
@@ -12,7 +13,7 @@ import { builtInKey, lockMember } from "@/lib/console/members";
  * themselves here or on someone whose role holds more than theirs. SESSION_REVOKED in the
  * org, in the same transaction.
  */
-export async function signOutMemberEverywhere(orgId: string, actor: Actor & { audit: AuditActor }, input: { membershipId: string }): Promise<{ email: string; sessions: number }> {
+export async function signOutMemberEverywhere(orgId: string, actor: Authority & { audit: PersonActor }, input: { membershipId: string }): Promise<{ email: string; sessions: number }> {
   return withAudit(orgId, actor.audit, async (client) => {
     const member = await lockMember(client, orgId, input.membershipId);
     assertCanManage(actor, { userId: member.user_id, permissions: knownPermissions(member.permissions), roleKey: builtInKey(member) });

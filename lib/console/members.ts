@@ -2,8 +2,9 @@ import type pg from "pg";
 import { pool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
 import { knownPermissions } from "@/lib/auth/membership";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
-import { assertCanGrant, assertCanManage, type Actor } from "@/lib/console/rules";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
+import { assertCanGrant, assertCanManage, type Authority } from "@/lib/console/rules";
 import { isUuid } from "@/lib/uuid";
 
 /**
@@ -97,7 +98,7 @@ async function otherOwners(client: pg.PoolClient, orgId: string, membershipId: s
 
 export const builtInKey = (m: { role_key: string; built_in: boolean }) => (m.built_in ? m.role_key : null);
 
-export async function changeMemberRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { membershipId: string; roleId: string }): Promise<void> {
+export async function changeMemberRole(orgId: string, actor: Authority & { audit: PersonActor }, input: { membershipId: string; roleId: string }): Promise<void> {
   await withAudit(orgId, actor.audit, async (client) => {
     const member = await lockMember(client, orgId, input.membershipId);
     assertCanManage(actor, { userId: member.user_id, permissions: knownPermissions(member.permissions), roleKey: builtInKey(member) });
@@ -124,7 +125,7 @@ export async function changeMemberRole(orgId: string, actor: Actor & { audit: Au
   });
 }
 
-export async function removeMember(orgId: string, actor: Actor & { audit: AuditActor }, input: { membershipId: string }): Promise<void> {
+export async function removeMember(orgId: string, actor: Authority & { audit: PersonActor }, input: { membershipId: string }): Promise<void> {
   await withAudit(orgId, actor.audit, async (client) => {
     const member = await lockMember(client, orgId, input.membershipId);
     assertCanManage(actor, { userId: member.user_id, permissions: knownPermissions(member.permissions), roleKey: builtInKey(member) });
@@ -147,12 +148,12 @@ export async function removeMember(orgId: string, actor: Actor & { audit: AuditA
 }
 
 /** The signed-in person leaves the org; the last owner can't (the org keeps an owner). */
-export async function leaveOrg(orgId: string, actor: AuditActor): Promise<void> {
+export async function leaveOrg(orgId: string, actor: PersonActor): Promise<void> {
   await withAudit(orgId, actor, async (client) => {
     const { rows } = await client.query<{ id: string; role_key: string; role_name: string; built_in: boolean }>(
       `select m.id, r.key as role_key, r.name as role_name, r.built_in from memberships m join roles r on r.id = m.role_id
        where m.org_id = $1 and m.user_id = $2 for update of m`,
-      [orgId, actor.userId],
+      [orgId, actor.id],
     );
     const member = rows[0];
     if (!member) throw new VigilError("not_found", "You are not a member of this organization.");
@@ -165,7 +166,7 @@ export async function leaveOrg(orgId: string, actor: AuditActor): Promise<void> 
       events: [{
         action: "MEMBER_LEFT",
         category: "settings",
-        targets: [{ type: "user", id: actor.userId, name: actor.email }],
+        targets: [{ type: "user", id: actor.id, name: actor.email }],
         changes: [{ field: "role", before: member.role_name, after: null }],
         metadata: { user: actor.email, previous_role: member.role_name },
       }],

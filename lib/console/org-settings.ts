@@ -2,7 +2,8 @@ import { pool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
 import { addBlocklistEntry, BlocklistValueError, removeBlocklistEntry } from "@/lib/auth/blocklist";
 import { diff } from "@/lib/audit/mask";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
 import { unlockUnblockedMembers } from "@/lib/auth/account-lock";
 
 /**
@@ -46,7 +47,7 @@ const flat = (s: OrgSettings) => ({
 
 export async function updateOrgSettings(
   orgId: string,
-  actor: { audit: AuditActor; mfaEnabled: boolean },
+  actor: { audit: PersonActor; mfaEnabled: boolean },
   next: OrgSettings,
 ): Promise<{ changed: number }> {
   if (next.businessHours.start >= next.businessHours.end) {
@@ -82,7 +83,7 @@ export async function updateOrgSettings(
 
 export async function blockFromConsole(
   orgId: string,
-  actor: AuditActor,
+  actor: PersonActor,
   input: { value: string; reason?: string; expiresAt?: Date | null },
 ): Promise<void> {
   await withAudit(orgId, actor, async (client) => {
@@ -106,7 +107,7 @@ export async function blockFromConsole(
   });
 }
 
-export async function unblockFromConsole(orgId: string, actor: AuditActor, input: { id: string }): Promise<void> {
+export async function unblockFromConsole(orgId: string, actor: PersonActor, input: { id: string }): Promise<void> {
   await withAudit(orgId, actor, async (client) => {
     const entry = await removeBlocklistEntry(client, orgId, input.id);
     if (!entry) throw new VigilError("not_found", "That entry doesn't exist.");

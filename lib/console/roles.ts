@@ -5,8 +5,9 @@ import { VigilError } from "@/lib/errors";
 import { knownPermissions } from "@/lib/auth/membership";
 import { PERMISSIONS, type Permission } from "@/lib/auth/permissions";
 import { slugify } from "@/lib/orgs/create-org";
-import { withAudit, type AuditActor } from "@/lib/audit/record";
-import { assertCanGrant, missingPermissions, type Actor } from "@/lib/console/rules";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
+import { assertCanGrant, missingPermissions, type Authority } from "@/lib/console/rules";
 import { isUuid } from "@/lib/uuid";
 
 /**
@@ -61,7 +62,7 @@ async function lockCustomRole(client: pg.PoolClient, orgId: string, roleId: stri
   return { ...rows[0], permissions: knownPermissions(rows[0].permissions) };
 }
 
-export async function createRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { name: string; permissions: string[] }): Promise<{ id: string }> {
+export async function createRole(orgId: string, actor: Authority & { audit: PersonActor }, input: { name: string; permissions: string[] }): Promise<{ id: string }> {
   const name = input.name.trim();
   const permissions = cleanPermissions(input.permissions);
   assertCanGrant(actor, permissions, null, "create");
@@ -87,7 +88,7 @@ export async function createRole(orgId: string, actor: Actor & { audit: AuditAct
   });
 }
 
-export async function updateRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { roleId: string; name: string; permissions: string[] }): Promise<void> {
+export async function updateRole(orgId: string, actor: Authority & { audit: PersonActor }, input: { roleId: string; name: string; permissions: string[] }): Promise<void> {
   const permissions = cleanPermissions(input.permissions);
   const name = input.name.trim();
   await withAudit(orgId, actor.audit, async (client) => {
@@ -115,7 +116,7 @@ export async function updateRole(orgId: string, actor: Actor & { audit: AuditAct
   });
 }
 
-export async function deleteRole(orgId: string, actor: Actor & { audit: AuditActor }, input: { roleId: string }): Promise<void> {
+export async function deleteRole(orgId: string, actor: Authority & { audit: PersonActor }, input: { roleId: string }): Promise<void> {
   await withAudit(orgId, actor.audit, async (client) => {
     const role = await lockCustomRole(client, orgId, input.roleId);
     if (missingPermissions(actor, role.permissions).length) throw new VigilError("forbidden", "This role holds permissions you don't; you can't delete it.");

@@ -1,14 +1,17 @@
-import { unstable_rethrow } from "next/navigation";
+import { revalidatePath } from "next/cache";
+import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
-import { getConsoleSession, type ConsoleSession } from "@/lib/auth/session";
+import { getConsoleSession, redirectToSignIn, type ConsoleSession } from "@/lib/auth/session";
 import type { Permission } from "@/lib/auth/permissions";
 import { isDatabaseUnavailable } from "@/lib/db/pool";
 import { VigilError, type ErrorCode } from "@/lib/errors";
 
 /**
  * The one wrapper for the console's server actions: session, permission, input
- * validation and error mapping, so an action can't forget one. Actions answer an
- * ActionState that forms show beside their fields (React's useActionState).
+ * validation and error mapping, so an action can't forget one. A form that shows its
+ * answer beside its fields (React's useActionState) uses consoleAction, whose refusals are
+ * an ActionState; a plain form post uses consoleFormAction, whose refusals come back as a
+ * redirect to the page with ?error=… . Both admit a request the same way (`admit`).
  */
 
 export type ActionState = {
@@ -54,27 +57,82 @@ export function refusalState(err: VigilError): ActionState {
   return { ok: false, code: err.code, message: err.message, ...(fieldErrors ? { fieldErrors } : {}) };
 }
 
+type Admission<T> = { session: ConsoleSession; input: T } | { refusal: ActionState & { code: ActionRefusal } };
+
+/** The checks every action makes before it runs: a live session, MFA set up, the permission, valid input. */
+async function admit<S extends z.ZodType>(
+  opts: { permission?: Permission; input: S; allowMfaSetup?: boolean },
+  form: FormData,
+): Promise<Admission<z.output<S>>> {
+  const session = await getConsoleSession();
+  if (!session) return { refusal: { ok: false, code: "signed_out", message: "Your session has ended. Sign in again." } };
+  if (session.mfaSetupRequired && !opts.allowMfaSetup) return { refusal: { ok: false, code: "mfa_setup", message: "Your organization requires MFA: set it up first." } };
+  if (opts.permission && !session.permissions.includes(opts.permission)) return { refusal: { ok: false, code: "forbidden", message: "Your role doesn't allow this action." } };
+  const parsed = opts.input.safeParse(formDataToObject(form));
+  if (!parsed.success) {
+    const fieldErrors = zodFieldErrors(parsed.error);
+    return { refusal: { ok: false, code: "invalid_request", message: Object.values(fieldErrors)[0] ?? "Check the highlighted fields.", fieldErrors } };
+  }
+  return { session, input: parsed.data };
+}
+
+/** What an action answers for an error it didn't expect; the detail goes to the server log only. */
+function unexpected(err: unknown): ActionState & { code: ActionRefusal } {
+  if (isDatabaseUnavailable(err)) return { ok: false, code: "unavailable", message: "The database is unavailable right now; nothing was changed. Try again shortly." };
+  console.error("[vigil] console action failed", err);
+  return { ok: false, code: "error", message: "Something went wrong; nothing was changed." };
+}
+
 export function consoleAction<S extends z.ZodType>(
   opts: { permission?: Permission; input: S; allowMfaSetup?: boolean },
   fn: (session: ConsoleSession, input: z.output<S>) => Promise<ActionState | void>,
 ): (prev: ActionState, form: FormData) => Promise<ActionState> {
   return async (_prev, form) => {
     try {
-      const session = await getConsoleSession();
-      if (!session) return { ok: false, code: "signed_out", message: "Your session has ended. Sign in again." };
-      if (session.mfaSetupRequired && !opts.allowMfaSetup) return { ok: false, code: "mfa_setup", message: "Your organization requires MFA: set it up first." };
-      if (opts.permission && !session.permissions.includes(opts.permission)) return { ok: false, code: "forbidden", message: "Your role doesn't allow this action." };
-      const parsed = opts.input.safeParse(formDataToObject(form));
-      if (!parsed.success) return { ok: false, code: "invalid_request", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) };
-      return (await fn(session, parsed.data)) ?? { ok: true, message: "Saved." };
+      const admitted = await admit(opts, form);
+      if ("refusal" in admitted) return admitted.refusal.code === "invalid_request" ? { ...admitted.refusal, message: "Check the highlighted fields." } : admitted.refusal;
+      return (await fn(admitted.session, admitted.input)) ?? { ok: true, message: "Saved." };
     } catch (err) {
       // redirect() and notFound() inside an action work by throwing: Next's own check lets them through.
       unstable_rethrow(err);
       if (err instanceof VigilError) return refusalState(err);
-      if (isDatabaseUnavailable(err)) return { ok: false, code: "unavailable", message: "The database is unavailable right now; nothing was changed. Try again shortly." };
-      console.error("[vigil] console action failed", err);
-      return { ok: false, code: "error", message: "Something went wrong; nothing was changed." };
+      return unexpected(err);
     }
+  };
+}
+
+/**
+ * The same checks for a plain form post (`<form action={…}>`, no client state): `fn` does
+ * the work and answers where to go next; a refusal goes back to `back` (the page the form is
+ * on, from the input when it parsed) with ?error=<message>; a role without the permission
+ * reads "Your role doesn't allow you to <what>.", which the page shows. Signed out
+ * goes to sign-in, an MFA setup still due to account settings. `revalidate` is the path
+ * whose cached render a success makes stale.
+ */
+export function consoleFormAction<S extends z.ZodType>(
+  opts: { permission: Permission; what: string; input: S; back: (input: z.output<S> | undefined) => string; revalidate: string },
+  fn: (session: ConsoleSession, input: z.output<S>) => Promise<string>,
+): (form: FormData) => Promise<void> {
+  return async (form) => {
+    let next: string;
+    let back = opts.back(undefined);
+    try {
+      const admitted = await admit(opts, form);
+      if ("refusal" in admitted) {
+        if (admitted.refusal.code === "signed_out") return redirectToSignIn();
+        if (admitted.refusal.code === "mfa_setup") redirect("/settings/account?mfa=required");
+        const message = admitted.refusal.code === "forbidden" ? forbidden(opts.what).message : admitted.refusal.message;
+        redirect(`${back}?error=${encodeURIComponent(message)}`);
+      }
+      back = opts.back(admitted.input);
+      next = await fn(admitted.session, admitted.input);
+    } catch (err) {
+      unstable_rethrow(err);
+      const message = err instanceof VigilError ? err.message : (unexpected(err)?.message ?? "");
+      redirect(`${back}?error=${encodeURIComponent(message)}`);
+    }
+    revalidatePath(opts.revalidate);
+    redirect(next);
   };
 }
 

@@ -1,4 +1,5 @@
-import { withAudit, type AuditActor } from "@/lib/audit/record";
+import { withAudit } from "@/lib/audit/record";
+import type { PersonActor } from "@/lib/audit/actor";
 import { VigilError } from "@/lib/errors";
 import { pool } from "@/lib/db/pool";
 import { eligibleRecipients } from "@/lib/reports/scheduled";
@@ -26,7 +27,7 @@ export async function getReportSchedule(orgId: string): Promise<ReportSchedule> 
   return { recipients: rows[0]?.recipients ?? [], eligible };
 }
 
-export async function setReportRecipients(orgId: string, actor: AuditActor, wanted: readonly string[]): Promise<{ recipients: string[] }> {
+export async function setReportRecipients(orgId: string, actor: PersonActor, wanted: readonly string[]): Promise<{ recipients: string[] }> {
   const emails = [...new Set(wanted.map((e) => e.trim().toLowerCase()).filter(Boolean))].sort();
   if (emails.length > MAX_RECIPIENTS) throw new VigilError("invalid_request", `At most ${MAX_RECIPIENTS} recipients.`, { recipients: `at most ${MAX_RECIPIENTS}` });
   const eligible = new Set(await eligibleRecipients(orgId, emails));

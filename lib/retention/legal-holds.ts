@@ -1,6 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
-import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
+import { actorLabel, type Actor } from "@/lib/audit/actor";
+import { withAudit } from "@/lib/audit/record";
 import { filterToSql } from "@/lib/events/filter-sql";
 import { parseQuery } from "@/lib/events/query-language";
 
@@ -26,28 +27,28 @@ export async function activeHolds(orgId: string): Promise<LegalHold[]> {
   return rows;
 }
 
-export async function placeLegalHold(orgId: string, by: ActionActor, input: { name: string; query?: string | null }): Promise<LegalHold> {
+export async function placeLegalHold(orgId: string, by: Actor, input: { name: string; query?: string | null }): Promise<LegalHold> {
   const name = input.name.trim();
   if (!name) throw new Error("a legal hold needs a name");
   const query = input.query?.trim() || null;
   if (query) filterToSql(orgId, parseQuery(query)); // refuses a query that doesn't parse, now rather than at deletion time
   const id = uuidv7();
-  const actor = by.email ?? by.name ?? by.id ?? "someone";
-  await withAuditedAction(orgId, by.type === "system" ? "system" : "console", async (client) => {
+  const actor = actorLabel(by);
+  await withAudit(orgId, by, async (client) => {
     await client.query("insert into legal_holds (id, org_id, name, query, created_by) values ($1, $2, $3, $4, $5)", [id, orgId, name, query, actor]);
-    return { result: undefined, events: [{ action: "LEGAL_HOLD_PLACED", category: "settings", actor: by, targets: [{ type: "legal_hold", id, name }], metadata: { query } }] };
+    return { result: undefined, events: [{ action: "LEGAL_HOLD_PLACED", category: "settings", targets: [{ type: "legal_hold", id, name }], metadata: { query } }] };
   });
   return (await activeHolds(orgId)).find((h) => h.id === id)!;
 }
 
-export async function releaseLegalHold(orgId: string, id: string, by: ActionActor): Promise<boolean> {
-  return withAuditedAction(orgId, by.type === "system" ? "system" : "console", async (client) => {
+export async function releaseLegalHold(orgId: string, id: string, by: Actor): Promise<boolean> {
+  return withAudit(orgId, by, async (client) => {
     const { rows } = await client.query<{ name: string; query: string | null }>(
       "update legal_holds set released_at = now() where org_id = $1 and id = $2 and released_at is null returning name, query",
       [orgId, id],
     );
     if (!rows[0]) return { result: false, events: [] };
-    return { result: true, events: [{ action: "LEGAL_HOLD_RELEASED", category: "settings", actor: by, targets: [{ type: "legal_hold", id, name: rows[0].name }], metadata: { query: rows[0].query } }] };
+    return { result: true, events: [{ action: "LEGAL_HOLD_RELEASED", category: "settings", targets: [{ type: "legal_hold", id, name: rows[0].name }], metadata: { query: rows[0].query } }] };
   });
 }
 

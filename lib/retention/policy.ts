@@ -1,5 +1,6 @@
 import { pool } from "@/lib/db/pool";
-import { withAuditedAction, type ActionActor } from "@/lib/alerts/audit";
+import type { Actor } from "@/lib/audit/actor";
+import { withAudit } from "@/lib/audit/record";
 import { ACTION_PATTERN } from "@/lib/events/catalog";
 
 /**
@@ -48,10 +49,10 @@ export function validatePolicy(p: RetentionPolicy): void {
   }
 }
 
-export async function saveRetentionPolicy(orgId: string, policy: RetentionPolicy, by: ActionActor): Promise<RetentionPolicy> {
+export async function saveRetentionPolicy(orgId: string, policy: RetentionPolicy, by: Actor): Promise<RetentionPolicy> {
   validatePolicy(policy);
   const before = await retentionPolicy(orgId);
-  await withAuditedAction(orgId, by.type === "system" ? "system" : "console", async (client) => {
+  await withAudit(orgId, by, async (client) => {
     await client.query(
       `insert into retention_policies (org_id, hot_days, critical_days, critical_include, critical_exclude, updated_at) values ($1, $2, $3, $4, $5, now())
        on conflict (org_id) do update set hot_days = excluded.hot_days, critical_days = excluded.critical_days,
@@ -63,7 +64,7 @@ export async function saveRetentionPolicy(orgId: string, policy: RetentionPolicy
       .map((k) => ({ field: k, before: before[k], after: policy[k] }));
     return {
       result: undefined,
-      events: [{ action: "SETTINGS_CHANGED", actor: by, changes, metadata: { section: "retention", action: "update" } }],
+      events: [{ action: "SETTINGS_CHANGED", changes, metadata: { section: "retention", action: "update" } }],
     };
   });
   return policy;

@@ -2,7 +2,7 @@ import { pool, withTransaction } from "@/lib/db/pool";
 import { inAppendTransaction } from "@/lib/events/ingest";
 import { appendOwnEvents } from "@/lib/audit/record";
 import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
-import { SYSTEM_ACTOR } from "@/lib/alerts/audit";
+import { SYSTEM_ACTOR } from "@/lib/audit/actor";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { criticalSql, retentionPolicy } from "@/lib/retention/policy";

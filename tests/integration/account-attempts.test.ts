@@ -11,7 +11,7 @@ const nextStepCode = (secret: string) => generate({ secret, epoch: Math.floor(Da
 const codeOf = (e: unknown) => (e instanceof VigilError ? e.code : String(e));
 
 async function withMfa(user: TestUser) {
-  const audit = { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.70" };
+  const audit = { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.70" };
   const started = await startMfaEnrollment({ id: user.id, email: user.email });
   await confirmMfaEnrollment(audit, await generate({ secret: started.secret }));
   return { audit, secret: started.secret };

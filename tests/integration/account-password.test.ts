@@ -28,7 +28,7 @@ async function opensApiKeys(user: TestUser, sid: string, orgId: string): Promise
 describe("changing your own password", () => {
   it("needs the current password and the policy, records PASSWORD_CHANGED, and ends the person's other sessions but not this one", async () => {
     const { orgId, user } = await orgWithUser("admin");
-    const actor = { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.80" };
+    const actor = { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.80" };
     const mine = await startUserSession(user.id, { ip: "192.0.2.80", userAgent: "vigil-tests" });
     const other = await startUserSession(user.id, { ip: "198.51.100.7", userAgent: "someone else" });
 
@@ -51,7 +51,7 @@ describe("changing your own password", () => {
 
   it("limits guesses of the current password: locked after the limit, the right one refused while locked", async () => {
     const { user } = await orgWithUser("manager");
-    const actor = { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.81" };
+    const actor = { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.81" };
     const mine = await startUserSession(user.id, { ip: "192.0.2.81", userAgent: "vigil-tests" });
     const guesses = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => changeOwnPassword(actor, mine, { currentPassword: `guess number ${i}`, newPassword: NEW })));
     const answers = guesses.map((g) => (g.status === "rejected" ? codeOf(g.reason) : "accepted"));

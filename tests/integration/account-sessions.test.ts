@@ -7,7 +7,7 @@ import { eventsOf, orgWithUser } from "@/tests/integration/console-fixtures";
 describe("your own sessions", () => {
   it("lists the live ones with this one marked, ends one, then every other one, each SESSION_REVOKED", async () => {
     const { orgId, user } = await orgWithUser("manager");
-    const actor = { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.85" };
+    const actor = { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.85" };
     const mine = await startUserSession(user.id, { ip: "192.0.2.85", userAgent: "vigil-tests" });
     const laptop = await startUserSession(user.id, { ip: "198.51.100.8", userAgent: "laptop" });
     const phone = await startUserSession(user.id, { ip: "198.51.100.9", userAgent: "phone" });
@@ -31,7 +31,7 @@ describe("your own sessions", () => {
     const b = await orgWithUser("manager");
     const mine = await startUserSession(a.user.id, { ip: "192.0.2.86", userAgent: "vigil-tests" });
     const theirs = await startUserSession(b.user.id, { ip: "192.0.2.87", userAgent: "vigil-tests" });
-    await expect(revokeOwnSession({ userId: a.user.id, email: a.user.email, name: a.user.name }, mine, theirs)).rejects.toThrow(/doesn't exist/);
+    await expect(revokeOwnSession({ type: "user" as const, id: a.user.id, email: a.user.email, name: a.user.name }, mine, theirs)).rejects.toThrow(/doesn't exist/);
     expect(await liveSession(theirs, b.user.id)).toBeDefined();
   });
 });

@@ -7,10 +7,11 @@ import { runScheduledJob } from "@/server/jobs";
 import { listAlerts } from "@/lib/alerts/store";
 import { saveRuleSetting } from "@/tests/helpers/alert-rules";
 import { blockFromAlert, openIncident, setAlertStatus, updateIncident } from "@/lib/alerts/actions";
-import { createAlertChannel, listDeliveries } from "@/lib/alerts/channels";
+import { addAlertChannel, listDeliveries } from "@/lib/alerts/channels";
 import { verifyWebhookSignature } from "@/lib/alerts/notify";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 import { smtpReceiverForFile, webhookServer } from "@/tests/integration/alerts-receivers";
+import { person } from "../helpers/actors";
 
 const MIN = 60_000;
 const failedLogin = (i: number, ip = "203.0.113.77") => ({
@@ -36,8 +37,8 @@ describe("notifications", () => {
     const { org } = await quietOrg();
     const hook = await webhookServer(2);
     try {
-      await createAlertChannel(org.id, { type: "user", email: "admin@company.com" }, { kind: "email", target: "secops@company.com" });
-      const webhook = await createAlertChannel(org.id, { type: "user", email: "admin@company.com" }, { kind: "webhook", target: hook.url });
+      await addAlertChannel(org.id, person("admin@company.com"), { kind: "email", target: "secops@company.com" });
+      const webhook = await addAlertChannel(org.id, person("admin@company.com"), { kind: "webhook", target: hook.url });
       // Above the threshold only: an info channel would also get off-hours alerts.
       await ingestEvents(org.id, [1, 2, 3, 4, 5].map((i) => failedLogin(i)));
       await runScheduledJob("alerts", { orgIds: [org.id] });
@@ -68,7 +69,7 @@ describe("notifications", () => {
     const { org } = await quietOrg();
     const hook = await webhookServer(100);
     try {
-      await createAlertChannel(org.id, { type: "user", email: "admin@company.com" }, { kind: "webhook", target: hook.url });
+      await addAlertChannel(org.id, person("admin@company.com"), { kind: "webhook", target: hook.url });
       await ingestEvents(org.id, [1, 2, 3, 4, 5].map((i) => failedLogin(i)));
       await runScheduledJob("alerts", { orgIds: [org.id] });
       const deliveries = await listDeliveries(org.id);
@@ -86,17 +87,17 @@ describe("blocking", () => {
     await ingestEvents(org.id, [1, 2, 3, 4, 5].map((i) => failedLogin(i, "198.51.100.23")));
     await runScheduledJob("alerts", { orgIds: [org.id] });
     const [alert] = await listAlerts(org.id);
-    const entry = await blockFromAlert(org.id, alert!.id, "ip", { type: "user", email: "secops@company.com" });
+    const entry = await blockFromAlert(org.id, alert!.id, "ip", person("secops@company.com"));
     expect(entry).toMatchObject({ kind: "ip", value: "198.51.100.23" });
     const res = await call(getBlocklist, { key: apiKey.key, path: "/api/v1/blocklist" });
     expect(res.status).toBe(200);
     expect(res.json.data).toEqual([expect.objectContaining({ kind: "ip", value: "198.51.100.23", expires_at: null })]);
     expect(await findBlock([org.id], { ip: "198.51.100.23", actors: [] })).toBeDefined();
     expect((await actionsOf(org.id)).map((e) => e.action)).toContain("BLOCKLIST_ENTRY_CREATED");
-    await expect(blockFromAlert(org.id, alert!.id, "actor", { type: "user", email: "secops@company.com" })).rejects.toThrow(/no actor/);
+    await expect(blockFromAlert(org.id, alert!.id, "actor", person("secops@company.com"))).rejects.toThrow(/no actor/);
     // Another org's alert id is not found.
     const other = await newOrg();
-    await expect(blockFromAlert(other.org.id, alert!.id, "ip", { type: "user", email: "x@y.z" })).rejects.toThrow(/not found/);
+    await expect(blockFromAlert(other.org.id, alert!.id, "ip", person("x@y.z"))).rejects.toThrow(/not found/);
 
     const auto = await quietOrg();
     await saveRuleSetting(auto.org.id, "brute_force", true, { block_ip: true });
@@ -114,15 +115,15 @@ describe("incidents", () => {
     await ingestEvents(org.id, [1, 2, 3, 4, 5].map((i) => failedLogin(i, "198.51.100.99")));
     await runScheduledJob("alerts", { orgIds: [org.id] });
     const [alert] = await listAlerts(org.id);
-    const lead = { type: "user" as const, email: "lead@company.com" };
+    const lead = person("lead@company.com");
     const incident = await openIncident(org.id, lead, { alertId: alert!.id, assignee: "analyst@company.com" });
     expect(incident).toMatchObject({ status: "open", assignee: "analyst@company.com", title: alert!.title, alert_id: alert!.id });
     expect((await listAlerts(org.id))[0]!.status).toBe("acknowledged");
     // Opening it again returns the same incident.
     expect((await openIncident(org.id, lead, { alertId: alert!.id })).id).toBe(incident.id);
 
-    await updateIncident(org.id, incident.id, { type: "user", email: "analyst@company.com" }, { status: "investigating", note: "Addresses belong to a VPS provider." });
-    await blockFromAlert(org.id, alert!.id, "ip", { type: "user", email: "analyst@company.com" });
+    await updateIncident(org.id, incident.id, person("analyst@company.com"), { status: "investigating", note: "Addresses belong to a VPS provider." });
+    await blockFromAlert(org.id, alert!.id, "ip", person("analyst@company.com"));
     const closed = await updateIncident(org.id, incident.id, lead, { status: "resolved", note: "Blocked; no account was accessed." });
     expect(closed.status).toBe("resolved");
     expect(closed.closed_at).not.toBeNull();

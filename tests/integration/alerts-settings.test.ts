@@ -19,7 +19,7 @@ import { ingestEvents } from "@/lib/events/ingest";
 import { runScheduledJob } from "@/server/jobs";
 import { MASK } from "@/lib/audit/mask";
 import { blockFromAlert } from "@/lib/alerts/actions";
-import { listAlertChannels, createAlertChannel, listDeliveries } from "@/lib/alerts/channels";
+import { listAlertChannels, addAlertChannel, listDeliveries } from "@/lib/alerts/channels";
 import { verifyWebhookSignature } from "@/lib/alerts/notify";
 import { RULE_FIELDS, configKeys } from "@/lib/alerts/rule-form";
 import { RULE_NAMES, ruleSettings } from "@/lib/alerts/rules";
@@ -28,6 +28,7 @@ import { listAlerts, upsertAlert } from "@/lib/alerts/store";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 import { PASSWORD, addUser, eventsOf, nextIp, orgWithUser, type TestUser } from "@/tests/integration/console-fixtures";
 import { smtpReceiverForFile, webhookServer } from "@/tests/integration/alerts-receivers";
+import { person } from "../helpers/actors";
 
 const MIN = 60_000;
 
@@ -217,8 +218,8 @@ describe("blocking an account", () => {
     expect(alert).toMatchObject({ rule: "brute_force", subject: { actor: member.email } });
 
     // Nobody blocks their own account.
-    await expect(blockFromAlert(orgId, alert!.id, "actor", { type: "user", id: member.id, email: member.email })).rejects.toThrow(/your own account/);
-    const entry = await blockFromAlert(orgId, alert!.id, "actor", { type: "user", id: admin.id, email: admin.email });
+    await expect(blockFromAlert(orgId, alert!.id, "actor", person(member.email, member.id))).rejects.toThrow(/your own account/);
+    const entry = await blockFromAlert(orgId, alert!.id, "actor", person(admin.email, admin.id));
     expect(entry).toMatchObject({ kind: "actor", value: member.email });
     // The block acts in this org; the account itself (and the person's other orgs) is untouched.
     const { rows: [account] } = await pool().query("select locked_until from users where id = $1", [member.id]);
@@ -232,7 +233,7 @@ describe("blocking an account", () => {
     // The admin, not blocked, still signs in.
     expect((await attemptSignIn({ email: admin.email, password: PASSWORD, ip: nextIp() })).ok).toBe(true);
 
-    await unblockFromConsole(orgId, { userId: admin.id, email: admin.email, name: admin.name }, { id: entry.id });
+    await unblockFromConsole(orgId, { type: "user" as const, id: admin.id, email: admin.email, name: admin.name }, { id: entry.id });
     const { rows: [unlocked] } = await pool().query("select locked_until from users where id = $1", [member.id]);
     expect(unlocked.locked_until).toBeNull();
     expect((await eventsOf(orgId, "BLOCKLIST_ENTRY_DELETED"))[0].metadata).toMatchObject({ unlocked_users: [member.email] });
@@ -250,7 +251,7 @@ describe("blocking an account", () => {
     await ingestEvents(orgId, [5, 4, 3, 2, 1].flatMap((m) => [failedLogin(nextIp(), "customer@client.example", m), failedLogin(nextIp(), outsider.email, m)]));
     const alerts = await detect(orgId);
     expect(alerts.map((a) => a.subject.actor).sort()).toEqual(["customer@client.example", outsider.email].sort());
-    for (const a of alerts) await blockFromAlert(orgId, a.id, "actor", { type: "user", id: admin.id, email: admin.email });
+    for (const a of alerts) await blockFromAlert(orgId, a.id, "actor", person(admin.email, admin.id));
     // Published for the integrator to enforce in their product.
     const published = await call(getBlocklist, { key: apiKey.key, path: "/api/v1/blocklist" });
     expect(published.json.data.map((e: { value: string }) => e.value).sort()).toEqual(["customer@client.example", outsider.email].sort());
@@ -292,10 +293,10 @@ describe("notifying again when severity rises", () => {
     await quiet(orgId);
     const hook = await webhookServer(0);
     try {
-      const by = { type: "user" as const, id: user.id, email: user.email };
-      await createAlertChannel(orgId, by, { kind: "email", target: `team-${orgId}@company.com`, minSeverity: "warning" });
-      await createAlertChannel(orgId, by, { kind: "email", target: `cso-${orgId}@company.com`, minSeverity: "critical" });
-      const webhook = await createAlertChannel(orgId, by, { kind: "webhook", target: hook.url, minSeverity: "warning" });
+      const by = person(user.email, user.id);
+      await addAlertChannel(orgId, by, { kind: "email", target: `team-${orgId}@company.com`, minSeverity: "warning" });
+      await addAlertChannel(orgId, by, { kind: "email", target: `cso-${orgId}@company.com`, minSeverity: "critical" });
+      const webhook = await addAlertChannel(orgId, by, { kind: "webhook", target: hook.url, minSeverity: "warning" });
       await saveRuleSetting(orgId, "brute_force", true, { threshold: 5, critical_count: 8 });
       const mailsTo = (who: string) => receiver().messages.filter((m) => m.includes(`${who}-${orgId}@company.com`));
       const burst = (from: number, n: number) => ingestEvents(orgId, Array.from({ length: n }, (_, i) => failedLogin("203.0.113.150", `v${from + i}@client.example`, 8 - (from + i) * 0.5)));
@@ -347,7 +348,7 @@ describe("notifying again when severity rises", () => {
   it("notifies an alert a crashed run recorded but never sent", async () => {
     const { orgId, user } = await orgWithUser("admin");
     await quiet(orgId);
-    await createAlertChannel(orgId, { type: "user", id: user.id, email: user.email }, { kind: "email", target: `late-${orgId}@company.com`, minSeverity: "info" });
+    await addAlertChannel(orgId, person(user.email, user.id), { kind: "email", target: `late-${orgId}@company.com`, minSeverity: "info" });
     // The job's transaction committed the alert, then the process died before notifying.
     const { alert } = await upsertAlert(pool(), orgId, {
       rule: "mass_deletion", severity: "critical", subject: { actor: "someone@client.example" }, title: "someone deleted 30 records within 10 minutes",

@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from "@/lib/audit/actor";
 import crypto from "node:crypto";
 import { uuidv7 } from "uuidv7";
 import { generate } from "otplib";
@@ -7,7 +8,7 @@ import { createApiKey } from "@/lib/auth/api-keys";
 import { newTotpSecret, replaceRecoveryCodes, sealSecret } from "@/lib/auth/mfa";
 import { upsertAlert } from "@/lib/alerts/store";
 import { openIncident } from "@/lib/alerts/actions";
-import { createAlertChannel } from "@/lib/alerts/channels";
+import { addAlertChannel } from "@/lib/alerts/channels";
 import { recordEvent } from "@/lib/events/ingest";
 import { takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { archiveThrough } from "@/lib/retention/segments";
@@ -30,7 +31,7 @@ export const CUSTOM_ROLES = {
   "custom:ops": ["alerts:manage", "settings:manage"],
 } as const;
 
-const SYSTEM = { type: "system" as const, id: "authz-matrix", name: "authz matrix" };
+const SYSTEM = SYSTEM_ACTOR;
 const rand = () => crypto.randomBytes(5).toString("hex");
 
 export class World {
@@ -149,7 +150,7 @@ export class World {
 
   /** A webhook notification channel (it has a signing secret to rotate). */
   channel(): Promise<string> {
-    return this.fresh(async () => (await createAlertChannel(this.orgId, SYSTEM, { kind: "webhook", target: `https://hooks.example.com/vigil/${rand()}` })).id);
+    return this.fresh(async () => (await addAlertChannel(this.orgId, SYSTEM, { kind: "webhook", target: `https://hooks.example.com/vigil/${rand()}` })).channel.id);
   }
 
   /** A saved search of `userId` (of the owner when the caller is no member here). */

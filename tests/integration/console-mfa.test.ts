@@ -11,7 +11,7 @@ describe("TOTP enrollment", () => {
     const a = await orgWithUser("manager");
     const b = await orgWithUser("admin");
     await addUser(b.orgId, "director", a.user.email);
-    const audit = { userId: a.user.id, email: a.user.email, name: a.user.name, ip: "192.0.2.5" };
+    const audit = { type: "user" as const, id: a.user.id, email: a.user.email, name: a.user.name, ip: "192.0.2.5" };
     const started = await startMfaEnrollment({ id: a.user.id, email: a.user.email });
     expect(started.qrSvg).toContain("<svg");
     // The seed is stored sealed, never in clear.
@@ -39,7 +39,7 @@ describe("TOTP enrollment", () => {
 
   it("refuses turning MFA off while an org requires it", async () => {
     const { orgId, user } = await orgWithUser("admin");
-    const audit = { userId: user.id, email: user.email, name: user.name };
+    const audit = { type: "user" as const, id: user.id, email: user.email, name: user.name };
     const started = await startMfaEnrollment(user);
     await confirmMfaEnrollment(audit, await generate({ secret: started.secret }));
     await pool().query("update organizations set require_mfa = true where id = $1", [orgId]);

@@ -21,7 +21,7 @@ import { addUser, eventsOf, orgWithUser, type TestUser } from "@/tests/integrati
 async function actor(user: TestUser, orgId: string) {
   const m = await resolveMembership(user.id, orgId);
   if (!m) throw new Error("not a member");
-  return actorOf({ ...m, actor: { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.1", userAgent: null } });
+  return actorOf({ ...m, actor: { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.1", userAgent: null } });
 }
 
 async function membershipId(orgId: string, userId: string): Promise<string> {

@@ -19,12 +19,12 @@ import EventsPage from "@/app/(console)/events/page";
 async function readerOf(user: TestUser, orgId: string): Promise<Reader> {
   const m = await resolveMembership(user.id, orgId);
   if (!m) throw new Error("not a member");
-  return { org: m.org, actor: { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.44", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36" } };
+  return { org: m.org, actor: { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.44", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36" } };
 }
 
 async function setRecordReads(orgId: string, user: TestUser, on: boolean): Promise<void> {
   const before = await getOrgSettings(orgId);
-  await updateOrgSettings(orgId, { audit: { userId: user.id, email: user.email, name: user.name }, mfaEnabled: false }, { ...before, recordReads: on });
+  await updateOrgSettings(orgId, { audit: { type: "user" as const, id: user.id, email: user.email, name: user.name }, mfaEnabled: false }, { ...before, recordReads: on });
 }
 
 async function aStoredEvent(orgId: string) {

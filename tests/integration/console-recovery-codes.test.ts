@@ -16,7 +16,7 @@ describe("regenerating recovery codes", () => {
     const a = await orgWithUser("manager");
     const b = await orgWithUser("admin");
     await addUser(b.orgId, "auditor", a.user.email);
-    const audit = { userId: a.user.id, email: a.user.email, name: a.user.name, ip: "192.0.2.9" };
+    const audit = { type: "user" as const, id: a.user.id, email: a.user.email, name: a.user.name, ip: "192.0.2.9" };
     const started = await startMfaEnrollment({ id: a.user.id, email: a.user.email });
     const { recoveryCodes: old } = await confirmMfaEnrollment(audit, await generate({ secret: started.secret }));
     // One old code used before the change: neither used nor unused old codes survive it.
@@ -59,7 +59,7 @@ describe("regenerating recovery codes", () => {
 
   it("is refused without MFA, and a refused attempt changes nothing and records nothing", async () => {
     const { orgId, user } = await orgWithUser("admin");
-    const audit = { userId: user.id, email: user.email, name: user.name };
+    const audit = { type: "user" as const, id: user.id, email: user.email, name: user.name };
     await refused(regenerateRecoveryCodes(audit, "123456"));
     const started = await startMfaEnrollment(user);
     const { recoveryCodes } = await confirmMfaEnrollment(audit, await generate({ secret: started.secret }));

@@ -14,9 +14,9 @@ import { addUser, eventsOf, nextIp, orgWithUser, PASSWORD, type TestUser } from 
 async function actor(user: TestUser, orgId: string) {
   const m = await resolveMembership(user.id, orgId);
   if (!m) throw new Error("not a member");
-  return actorOf({ ...m, actor: { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.1", userAgent: null } });
+  return actorOf({ ...m, actor: { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.1", userAgent: null } });
 }
-const audit = (u: TestUser) => ({ userId: u.id, email: u.email, name: u.name, ip: "192.0.2.9", userAgent: null });
+const audit = (u: TestUser) => ({ type: "user" as const, id: u.id, email: u.email, name: u.name, ip: "192.0.2.9", userAgent: null });
 const roleId = async (key: string) => (await ensureBuiltInRoles()).get(key)!;
 const tokenOf = (link: string) => link.replace(/^\/invite\//, "");
 const accountOf = async (email: string) => (await pool().query("select id from users where email = $1", [email])).rows[0];

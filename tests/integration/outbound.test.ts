@@ -5,16 +5,17 @@ import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { resetEnvCache } from "@/lib/env";
 import { VigilError } from "@/lib/errors";
-import { createAlertChannel, listDeliveries } from "@/lib/alerts/channels";
+import { addAlertChannel, listDeliveries } from "@/lib/alerts/channels";
 import { deliverPending } from "@/lib/alerts/notify";
 import { allowList, checkedLookup, isAllowedAddress, OutboundRefused } from "@/lib/net/outbound";
 import { newOrg } from "@/tests/helpers/fixtures";
 import { webhookServer } from "@/tests/integration/alerts-receivers";
+import { person } from "../helpers/actors";
 
 // Finding 4: webhooks reached the metadata service, loopback (however spelled) and followed
 // a receiver's 307 inward, writing the internal status into the delivery record.
 
-const ADMIN = { type: "user", email: "admin@company.com" } as const;
+const ADMIN = person("admin@company.com");
 
 function setAllow(value: string | undefined): void {
   if (value === undefined) delete process.env.VIGIL_OUTBOUND_ALLOW;
@@ -96,7 +97,7 @@ describe("outbound requests refuse internal targets (finding 4)", () => {
     setAllow(undefined);
     const { org } = await newOrg();
     for (const target of spellings(3999)) {
-      const err = await createAlertChannel(org.id, ADMIN, { kind: "webhook", target }).catch((e: unknown) => e);
+      const err = await addAlertChannel(org.id, ADMIN, { kind: "webhook", target }).catch((e: unknown) => e);
       expect(err, target).toBeInstanceOf(VigilError);
       expect((err as VigilError).fieldErrors?.target, target).toMatch(/private, loopback or reserved address|internal host name/);
     }
@@ -126,7 +127,7 @@ describe("outbound requests refuse internal targets (finding 4)", () => {
     const receiver = await redirectingReceiver(`http://127.0.0.1:${internal.port}/api/cron/alerts`);
     try {
       const { org } = await newOrg();
-      await createAlertChannel(org.id, ADMIN, { kind: "webhook", target: receiver.url });
+      await addAlertChannel(org.id, ADMIN, { kind: "webhook", target: receiver.url });
       await pendingDeliveryTo(org.id, receiver.url);
       await deliverPending(org.id, { maxAttempts: 1 });
       const [d] = await listDeliveries(org.id);
@@ -143,7 +144,7 @@ describe("outbound requests refuse internal targets (finding 4)", () => {
     try {
       setAllow("127.0.0.1");
       const { org } = await newOrg();
-      await createAlertChannel(org.id, ADMIN, { kind: "webhook", target: hook.url });
+      await addAlertChannel(org.id, ADMIN, { kind: "webhook", target: hook.url });
       await pendingDeliveryTo(org.id, hook.url);
       expect(await deliverPending(org.id, { maxAttempts: 1 })).toEqual({ delivered: 1, failed: 0 });
       expect(hook.received).toHaveLength(1);

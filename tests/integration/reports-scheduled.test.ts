@@ -141,7 +141,7 @@ describe("monthly reports", () => {
     const director = await addUser(org.id, "director", `director-${tag}@example.com`);
     const owner = await addUser(org.id, "owner", `owner-${tag}@example.com`);
     const agent = await addUser(org.id, "agent", `agent-${tag}@example.com`);
-    const actor = { userId: owner.id, email: owner.email, name: owner.name };
+    const actor = { type: "user" as const, id: owner.id, email: owner.email, name: owner.name };
     expect((await getReportSchedule(org.id)).eligible).toEqual([director.email, owner.email]);
 
     await expect(setReportRecipients(org.id, actor, [director.email, agent.email])).rejects.toMatchObject({ code: "invalid_request", fieldErrors: { recipients: `not allowed: ${agent.email}` } });

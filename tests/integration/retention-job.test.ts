@@ -15,10 +15,11 @@ import { placeLegalHold, releaseLegalHold } from "@/lib/retention/legal-holds";
 import { dropExpiredPartitions, setRetentionHooks } from "@/lib/retention/retention";
 import { restoreSegment } from "@/lib/retention/restore";
 import { call, newOrg } from "@/tests/helpers/fixtures";
+import { person } from "../helpers/actors";
 
 const DAY = 86_400_000;
 const daysAgo = (d: number, minutes = 0) => new Date(Date.now() - d * DAY - minutes * 60_000).toISOString();
-const admin = { type: "user" as const, email: "admin@company.com" };
+const admin = person("admin@company.com");
 
 let dir: string;
 beforeAll(() => {

@@ -56,7 +56,7 @@ describe("secrets are shown once", () => {
   it("records who made each API key, and the keys list shows it", async () => {
     const { orgId, user } = await orgWithUser("admin");
     const m = await resolveMembership(user.id, orgId);
-    const actor = actorOf({ ...m!, actor: { userId: user.id, email: user.email, name: user.name, ip: "192.0.2.1", userAgent: null } });
+    const actor = actorOf({ ...m!, actor: { type: "user" as const, id: user.id, email: user.email, name: user.name, ip: "192.0.2.1", userAgent: null } });
     const made = await createConsoleApiKey(orgId, actor, { name: "Backend", scopes: ["events:write"] });
     const listed = (await listApiKeys(orgId)).find((k) => k.id === made.id);
     expect(listed?.createdBy).toBe(`${user.name} <${user.email}>`);

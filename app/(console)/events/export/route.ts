@@ -51,7 +51,7 @@ export const GET = consoleRoute({ permission: "events:export", what: "export eve
   const record = (records: number, completed: boolean) => ({
     action: "DATA_EXPORTED",
     status: completed ? "success" : "failed",
-    actor: { type: "user", id: actor.userId, email: actor.email, name: actor.name },
+    actor: { type: "user", id: actor.id, email: actor.email, name: actor.name },
     targets: [{ type: "audit_log", id: session.org.id, name: "Audit events" }],
     context: { ...(actor.ip ? { ip: actor.ip } : {}), ...(actor.userAgent ? { user_agent: actor.userAgent.slice(0, 1024) } : {}) },
     reason,
@@ -61,7 +61,7 @@ export const GET = consoleRoute({ permission: "events:export", what: "export eve
   const check = toDraft(record(0, true), "console");
   if (!check.ok) return new Response(`This export can't be recorded: ${check.errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, { status: 400 });
   const progress = exportId
-    ? await startExportRun({ id: exportId, orgId: session.org.id, userId: actor.userId, format, filter: formatQuery(filter), reason }, filter)
+    ? await startExportRun({ id: exportId, orgId: session.org.id, userId: actor.id, format, filter: formatQuery(filter), reason }, filter)
     : null;
   if (exportId && !progress) return new Response("export_id is already used; start a new export.", { status: 409 });
   let stream: ReadableStream<Uint8Array>;
