@@ -101,12 +101,6 @@ export async function ruleSettings(orgId: string): Promise<RuleSettings> {
   return settings as unknown as RuleSettings;
 }
 
-export class RuleConfigError extends Error {
-  constructor(readonly issues: { path: string; message: string }[]) {
-    super(issues.map((i) => `${i.path}: ${i.message}`).join("; "));
-  }
-}
-
 /** Checks that relate two fields, which each field's schema can't see alone. */
 function crossFieldIssues(rule: RuleName, c: Record<string, unknown>): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { VigilError } from "@/lib/errors";
 import { uuidv7 } from "uuidv7";
 import { pool } from "@/lib/db/pool";
 import { parseIpOrCidr } from "@/lib/events/ip";
@@ -24,7 +25,8 @@ export interface BlocklistEntry {
   expires_at: string | null;
 }
 
-export class BlocklistValueError extends Error {}
+/** A blocklist value Vigil can't match: an invalid_request naming the form's field. */
+const badValue = (message: string) => new VigilError("invalid_request", message, { value: message });
 
 /** Normalizes what a person typed: an address, a range, else an actor (emails lower-cased). */
 /** An actor as the blocklist keeps it: emails lowercased, ids as they are. */
@@ -34,13 +36,13 @@ export function actorKey(actor: string): string {
 
 export function normalizeBlockValue(raw: string, kind?: BlockKind): { kind: BlockKind; value: string } {
   const value = raw.trim();
-  if (!value) throw new BlocklistValueError("enter an IP address, a CIDR range or an actor");
-  if (value.length > 320) throw new BlocklistValueError("is longer than 320 characters");
+  if (!value) throw badValue("enter an IP address, a CIDR range or an actor");
+  if (value.length > 320) throw badValue("is longer than 320 characters");
   const ip = parseIpOrCidr(value);
   // Something shaped like an address (digits, dots, colons, a slash) is never taken for an actor.
   const looksLikeIp = /^[0-9a-f.:/]+$/i.test(value) && /[.:]/.test(value);
   if (kind === "ip" || kind === "cidr" || (!kind && (ip || looksLikeIp))) {
-    if (!ip) throw new BlocklistValueError(`'${value}' is not an IP address or CIDR range (v4 or v6)`);
+    if (!ip) throw badValue(`'${value}' is not an IP address or CIDR range (v4 or v6)`);
     return { kind: ip.kind === "cidr" ? "cidr" : "ip", value: ip.text };
   }
   return { kind: "actor", value: actorKey(value) };

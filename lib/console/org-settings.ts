@@ -1,6 +1,6 @@
 import { pool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
-import { addBlocklistEntry, BlocklistValueError, removeBlocklistEntry } from "@/lib/auth/blocklist";
+import { addBlocklistEntry, removeBlocklistEntry } from "@/lib/auth/blocklist";
 import { diff } from "@/lib/audit/mask";
 import { withAudit } from "@/lib/audit/record";
 import type { PersonActor } from "@/lib/audit/actor";
@@ -87,13 +87,7 @@ export async function blockFromConsole(
   input: { value: string; reason?: string; expiresAt?: Date | null },
 ): Promise<void> {
   await withAudit(orgId, actor, async (client) => {
-    let entry;
-    try {
-      entry = await addBlocklistEntry(client, orgId, { value: input.value, reason: input.reason || null, createdBy: actor.email, expiresAt: input.expiresAt ?? null });
-    } catch (err) {
-      if (err instanceof BlocklistValueError) throw new VigilError("invalid_request", err.message, { value: err.message });
-      throw err;
-    }
+    const entry = await addBlocklistEntry(client, orgId, { value: input.value, reason: input.reason || null, createdBy: actor.email, expiresAt: input.expiresAt ?? null });
     return {
       result: undefined,
       events: [{

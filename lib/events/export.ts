@@ -2,6 +2,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { pool, readPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import type { ExportFormat } from "@/lib/events/export-formats";
+import { VigilError } from "@/lib/errors";
 import type { EventFilter } from "@/lib/events/filter";
 import { filterToSql } from "@/lib/events/filter-sql";
 import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
@@ -21,11 +22,8 @@ export { EXPORT_FORMATS, type ExportFormat } from "@/lib/events/export-formats";
 let running = 0;
 export const maxConcurrentExports = () => Math.max(1, Math.floor(env().DB_READ_POOL_MAX / 4));
 
-export class ExportsBusyError extends Error {
-  constructor() {
-    super("too many exports are running on this server; retry shortly");
-  }
-}
+/** The refusal when every export slot of this server is taken. */
+export const exportsBusy = () => new VigilError("unavailable", "too many exports are running on this server; retry in a minute", undefined, { "Retry-After": "30" });
 
 /**
  * The filter's rows in seq order as COPY text, in whole rows: one statement, one snapshot
@@ -140,7 +138,7 @@ export async function exportStream(
   onDone: (records: number, completed: boolean) => Promise<void>,
   onProgress?: (records: number) => void,
 ): Promise<ReadableStream<Uint8Array>> {
-  if (running >= maxConcurrentExports()) throw new ExportsBusyError();
+  if (running >= maxConcurrentExports()) throw exportsBusy();
   running++;
   let released = false;
   const release = () => {

@@ -1,3 +1,4 @@
+import { VigilError } from "@/lib/errors";
 import { parseIpOrCidr } from "@/lib/events/ip";
 import { CATEGORIES, STATUSES, type Category, type Status } from "@/lib/events/catalog";
 import type { FieldError } from "@/lib/events/schema";
@@ -33,9 +34,10 @@ export function emptyFilter(): EventFilter {
   return { ...emptyTerms(), not: emptyTerms() };
 }
 
-export class FilterError extends Error {
+/** A search Vigil can't run as asked: an invalid_request naming every problem, field by field. */
+export class FilterError extends VigilError {
   constructor(readonly errors: FieldError[]) {
-    super(errors.map((e) => `${e.path}: ${e.message}`).join("; "));
+    super("invalid_request", "invalid search: " + errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
   }
 }
 

@@ -1,6 +1,5 @@
-import { FilterError } from "@/lib/events/filter";
 import { QUERY_TOO_EXPENSIVE_MESSAGE, isDatabaseUnavailable, isStatementTimeout } from "@/lib/db/pool";
-import { VigilError, invalid, type ErrorCode } from "@/lib/errors";
+import { VigilError, type ErrorCode } from "@/lib/errors";
 
 /**
  * The HTTP mapper of lib/errors.ts: a VigilError becomes the API's error envelope with its
@@ -31,7 +30,6 @@ export const httpStatus = (code: ErrorCode): number => STATUS[code];
 export function errorResponse(err: unknown): Response {
   let e: VigilError;
   if (err instanceof VigilError) e = err;
-  else if (err instanceof FilterError) e = invalid("invalid search: " + err.message, err.errors);
   else if (isStatementTimeout(err)) e = new VigilError("query_too_expensive", QUERY_TOO_EXPENSIVE_MESSAGE);
   else if (isDatabaseUnavailable(err)) {
     e = new VigilError("unavailable", "the database is unavailable; retry shortly", undefined, { "Retry-After": "5" });

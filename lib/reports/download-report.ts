@@ -1,3 +1,7 @@
+import { pool } from "@/lib/db/pool";
+import { notFound } from "@/lib/errors";
+import { dayIn } from "@/lib/reports/format";
+import { getReportRun } from "@/lib/reports/scheduled";
 import { complianceReport, type ComplianceReport } from "@/lib/reports/compliance";
 import { recordReportDownload, reportFileName, verifyAndCheckpoint, type DownloadRecord } from "@/lib/reports/download";
 import type { ReportFormat, ReportPeriod } from "@/lib/reports/period";
@@ -70,4 +74,40 @@ export async function downloadReport(orgId: string, d: ReportDownloadRequest, re
     headers["Content-Type"] = "application/json";
   }
   return { body, headers };
+}
+
+/** Who downloads a file, and from where: the REPORT_DOWNLOADED event's actor, context and source. */
+export type ReportDownloader = Pick<ReportDownloadRequest, "actor" | "ip" | "userAgent" | "source">;
+
+/**
+ * A kept monthly report (report_runs), exactly as it was made, whichever entry point asks
+ * (GET /api/v1/reports/runs/{id}, the Reports page): recorded as REPORT_DOWNLOADED, named
+ * after the org and the month it covers in the org's time zone, with its SHA-256 as
+ * Repr-Digest so the file can be checked against the digest the run listing shows.
+ */
+export async function downloadKeptReport(orgId: string, runId: string, who: ReportDownloader): Promise<ReportFile> {
+  const run = await getReportRun(orgId, runId);
+  if (!run) throw notFound("report");
+  const { rows } = await pool().query<{ slug: string; timezone: string }>("select slug, timezone from organizations where id = $1", [orgId]);
+  const org = rows[0];
+  if (!org) throw notFound("report");
+  await recordReportDownload(orgId, {
+    report: "security",
+    title: "Security report (monthly review)",
+    period: { preset: null, from: new Date(run.period_from), to: new Date(run.period_to) },
+    format: "pdf",
+    sizeBytes: run.size_bytes,
+    actor: who.actor,
+    ip: who.ip,
+    userAgent: who.userAgent,
+  }, who.source);
+  return {
+    body: run.content,
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="vigil-security-report-${org.slug}-${dayIn(new Date(run.period_from), org.timezone).slice(0, 7)}.pdf"`,
+      "Cache-Control": "no-store",
+      "Repr-Digest": `sha-256=:${Buffer.from(run.sha256, "hex").toString("base64")}:`,
+    },
+  };
 }

@@ -1,9 +1,8 @@
-import { VigilError } from "@/lib/errors";
 import { recordEvent } from "@/lib/events/ingest";
 import { verifyOrg } from "@/lib/integrity/verify-job";
 import type { ChainCheck } from "@/lib/reports/security";
 import { formatBytes } from "@/lib/reports/format";
-import { PeriodError, periodKey, resolvePeriod, type PeriodQuery, type ReportFormat, type ReportPeriod } from "@/lib/reports/period";
+import { periodKey, type ReportFormat, type ReportPeriod } from "@/lib/reports/period";
 
 export { reportQuerySchema } from "@/lib/reports/period";
 
@@ -13,15 +12,6 @@ export { reportQuerySchema } from "@/lib/reports/period";
  * REPORT_DOWNLOADED event, recorded before the file is handed over.
  */
 
-/** The period of a query, or a 400 naming the parameter at fault. */
-export function reportPeriod(query: PeriodQuery, now = new Date()): ReportPeriod {
-  try {
-    return resolvePeriod(query, now);
-  } catch (err) {
-    if (err instanceof PeriodError) throw new VigilError("invalid_request", "invalid period", [{ path: err.path, message: err.message }]);
-    throw err;
-  }
-}
 
 /**
  * A document handed to an auditor is tied to a verified, signed head: verify the chain

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VigilError } from "@/lib/errors";
 import { PERIODS, type Period } from "@/lib/events/filter";
 
 /**
@@ -35,9 +36,10 @@ export const reportQuerySchema = periodQuerySchema
   .extend({ format: z.enum(REPORT_FORMATS).default("json").describe("json (default) or pdf") })
   .meta({ id: "ReportQuery" });
 
-export class PeriodError extends Error {
-  constructor(readonly path: string, message: string) {
-    super(message);
+/** A period that makes no sense: an invalid_request naming the field. */
+export class PeriodError extends VigilError {
+  constructor(readonly path: string, readonly problem: string) {
+    super("invalid_request", "invalid period", [{ path, message: problem }]);
   }
 }
 
@@ -104,7 +106,7 @@ export function periodFromForm(raw: Record<string, string | string[] | undefined
   try {
     return { period: resolvePeriod({ from: from.toISOString(), to: end.toISOString() }, now) };
   } catch (err) {
-    if (err instanceof PeriodError) return { period: fallback, error: `The period is not valid: ${err.path} ${err.message}.` };
+    if (err instanceof PeriodError) return { period: fallback, error: `The period is not valid: ${err.path} ${err.problem}.` };
     throw err;
   }
 }

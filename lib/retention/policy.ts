@@ -1,4 +1,5 @@
 import { pool } from "@/lib/db/pool";
+import { invalid } from "@/lib/errors";
 import type { Actor } from "@/lib/audit/actor";
 import { withAudit } from "@/lib/audit/record";
 import { ACTION_PATTERN } from "@/lib/events/catalog";
@@ -22,7 +23,6 @@ export interface RetentionPolicy {
 
 export const DEFAULT_POLICY: RetentionPolicy = { hot_days: MIN_HOT_DAYS, critical_days: MIN_CRITICAL_DAYS, critical_include: [], critical_exclude: [] };
 
-export class RetentionPolicyError extends Error {}
 
 export async function retentionPolicy(orgId: string): Promise<RetentionPolicy> {
   const { rows } = await pool().query<RetentionPolicy>(
@@ -36,16 +36,16 @@ const PATTERN = /^[A-Z0-9_*]{1,100}$/;
 
 export function validatePolicy(p: RetentionPolicy): void {
   if (!Number.isInteger(p.hot_days) || p.hot_days < MIN_HOT_DAYS) {
-    throw new RetentionPolicyError(`Hot retention must be at least ${MIN_HOT_DAYS} days; ${p.hot_days} was refused.`);
+    throw invalid(`Hot retention must be at least ${MIN_HOT_DAYS} days; ${p.hot_days} was refused.`);
   }
   if (!Number.isInteger(p.critical_days) || p.critical_days < MIN_CRITICAL_DAYS) {
-    throw new RetentionPolicyError(`Critical events must be kept at least ${MIN_CRITICAL_DAYS} days; ${p.critical_days} was refused.`);
+    throw invalid(`Critical events must be kept at least ${MIN_CRITICAL_DAYS} days; ${p.critical_days} was refused.`);
   }
   if (p.critical_days < p.hot_days) {
-    throw new RetentionPolicyError(`Critical events can't be kept for less time (${p.critical_days} days) than other events (${p.hot_days} days).`);
+    throw invalid(`Critical events can't be kept for less time (${p.critical_days} days) than other events (${p.hot_days} days).`);
   }
   for (const a of [...p.critical_include, ...p.critical_exclude]) {
-    if (!PATTERN.test(a) || (!a.includes("*") && !ACTION_PATTERN.test(a))) throw new RetentionPolicyError(`'${a}' is not an action or an action pattern like CONTACT_*`);
+    if (!PATTERN.test(a) || (!a.includes("*") && !ACTION_PATTERN.test(a))) throw invalid(`'${a}' is not an action or an action pattern like CONTACT_*`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { pool } from "@/lib/db/pool";
-import { RuleConfigError, validateRuleConfig, type RuleName } from "@/lib/alerts/rules";
+import { validateRuleConfig, type RuleName } from "@/lib/alerts/rules";
 
 /**
  * Test setup: sets an org's rule straight in alert_rules, validated like the console's, but
@@ -8,7 +8,7 @@ import { RuleConfigError, validateRuleConfig, type RuleName } from "@/lib/alerts
  */
 export async function saveRuleSetting(orgId: string, rule: RuleName, enabled: boolean, config: unknown): Promise<void> {
   const checked = validateRuleConfig(rule, config);
-  if (!checked.ok) throw new RuleConfigError(checked.issues);
+  if (!checked.ok) throw new Error(checked.issues.map((i) => `${i.path}: ${i.message}`).join("; "));
   await pool().query(
     `insert into alert_rules (org_id, rule, enabled, config, updated_at) values ($1, $2, $3, $4, now())
      on conflict (org_id, rule) do update set enabled = excluded.enabled, config = excluded.config, updated_at = now()`,

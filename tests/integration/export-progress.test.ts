@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/v1/events/route";
 import { seedEvents } from "@/lib/seed/generate";
-import { ExportsBusyError, exportStream, maxConcurrentExports } from "@/lib/events/export";
+import { exportStream, maxConcurrentExports } from "@/lib/events/export";
 import { emptyFilter } from "@/lib/events/filter";
 import { parseQuery } from "@/lib/events/query-language";
 import { getExportRun, startExportRun } from "@/lib/events/export-runs";
@@ -83,7 +83,7 @@ describe("export progress", () => {
     const open = await Promise.all(Array.from({ length: max }, () => exportStream(org.id, emptyFilter(), "ndjson", async (_n, completed) => {
       done.push(completed);
     })));
-    await expect(exportStream(org.id, emptyFilter(), "ndjson", async () => {})).rejects.toThrow(ExportsBusyError);
+    await expect(exportStream(org.id, emptyFilter(), "ndjson", async () => {})).rejects.toMatchObject({ code: "unavailable", headers: { "Retry-After": "30" } });
     await open[0]!.cancel();
     expect(done).toEqual([false]);
     // A slot is free again; read this one to its end.

@@ -1,6 +1,7 @@
 import { apiRoute } from "@/lib/http/api-route";
 import { clientIp } from "@/lib/net/client-ip";
-import { reportPeriod, reportQuerySchema } from "@/lib/reports/download";
+import { reportQuerySchema } from "@/lib/reports/download";
+import { resolvePeriod } from "@/lib/reports/period";
 import { downloadReport } from "@/server/reports";
 
 export const runtime = "nodejs";
@@ -10,7 +11,7 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute({ scope: "reports:read", query: reportQuerySchema }, async ({ req, orgId, principal, query }) => {
   const { body, headers } = await downloadReport(orgId, {
     report: "security",
-    period: reportPeriod(query),
+    period: resolvePeriod(query),
     format: query.format,
     generatedBy: { type: "api_key", id: principal.id, name: principal.name },
     actor: { type: "api", id: principal.id, name: principal.name },
