@@ -12,11 +12,10 @@
  * TO never writes octal or hex sequences. Every other byte, UTF-8 included, is as stored.
  */
 
-/** The columns, in the order the transforms read them. */
-export const COPY_COLUMNS =
-  "id, org_id, seq, occurred_at, received_at, action, category, status, severity, actor_type, actor_id, actor_email, actor_name, " +
-  "targets, host(ip), user_agent, location, request_id, reason, changes, metadata, source, idempotency_key, content_hash, prev_hash, hash";
-const COLUMN_COUNT = 26;
+import { COL, EVENT_COLUMN_NAMES } from "@/lib/events/columns";
+
+/** The COPY statement selects EVENT_COLUMNS; the transforms below read each value at its COL position. */
+const COLUMN_COUNT = EVENT_COLUMN_NAMES.length;
 
 const TAB = 9;
 const NL = 10;
@@ -229,63 +228,63 @@ export function ndjsonFromCopy(buf: Buffer, ends: readonly number[]): Buffer {
   for (const end of ends) {
     splitRow(buf, start, end, st, sp);
     out.bytes(K.id);
-    out.raw(buf, st[0]!, sp[0]!);
+    out.raw(buf, st[COL.id]!, sp[COL.id]!);
     out.bytes(K.orgId);
-    out.raw(buf, st[1]!, sp[1]!);
+    out.raw(buf, st[COL.org_id]!, sp[COL.org_id]!);
     out.bytes(K.seq);
-    out.raw(buf, st[2]!, sp[2]!);
+    out.raw(buf, st[COL.seq]!, sp[COL.seq]!);
     out.bytes(K.occurredAt);
-    out.timestamp(buf, st[3]!, sp[3]!);
+    out.timestamp(buf, st[COL.occurred_at]!, sp[COL.occurred_at]!);
     out.bytes(K.receivedAt);
-    out.timestamp(buf, st[4]!, sp[4]!);
+    out.timestamp(buf, st[COL.received_at]!, sp[COL.received_at]!);
     out.bytes(K.action);
-    out.jsonString(buf, st[5]!, sp[5]!);
+    out.jsonString(buf, st[COL.action]!, sp[COL.action]!);
     out.bytes(K.category);
-    out.jsonString(buf, st[6]!, sp[6]!);
+    out.jsonString(buf, st[COL.category]!, sp[COL.category]!);
     out.bytes(K.status);
-    out.jsonString(buf, st[7]!, sp[7]!);
+    out.jsonString(buf, st[COL.status]!, sp[COL.status]!);
     out.bytes(K.severity);
-    out.jsonString(buf, st[8]!, sp[8]!);
+    out.jsonString(buf, st[COL.severity]!, sp[COL.severity]!);
     out.bytes(K.actor);
-    if (isNull(buf, st[9]!, sp[9]!) && isNull(buf, st[10]!, sp[10]!) && isNull(buf, st[11]!, sp[11]!) && isNull(buf, st[12]!, sp[12]!)) {
+    if (isNull(buf, st[COL.actor_type]!, sp[COL.actor_type]!) && isNull(buf, st[COL.actor_id]!, sp[COL.actor_id]!) && isNull(buf, st[COL.actor_email]!, sp[COL.actor_email]!) && isNull(buf, st[COL.actor_name]!, sp[COL.actor_name]!)) {
       out.bytes(NULL);
     } else {
       out.bytes(K.actorType);
-      out.jsonString(buf, st[9]!, sp[9]!);
+      out.jsonString(buf, st[COL.actor_type]!, sp[COL.actor_type]!);
       out.bytes(K.actorId);
-      out.jsonString(buf, st[10]!, sp[10]!);
+      out.jsonString(buf, st[COL.actor_id]!, sp[COL.actor_id]!);
       out.bytes(K.actorEmail);
-      out.jsonString(buf, st[11]!, sp[11]!);
+      out.jsonString(buf, st[COL.actor_email]!, sp[COL.actor_email]!);
       out.bytes(K.actorName);
-      out.jsonString(buf, st[12]!, sp[12]!);
+      out.jsonString(buf, st[COL.actor_name]!, sp[COL.actor_name]!);
       out.bytes(K.close);
     }
     out.bytes(K.targets);
-    out.json(buf, st[13]!, sp[13]!);
+    out.json(buf, st[COL.targets]!, sp[COL.targets]!);
     out.bytes(K.ip);
-    out.jsonString(buf, st[14]!, sp[14]!);
+    out.jsonString(buf, st[COL.ip]!, sp[COL.ip]!);
     out.bytes(K.userAgent);
-    out.jsonString(buf, st[15]!, sp[15]!);
+    out.jsonString(buf, st[COL.user_agent]!, sp[COL.user_agent]!);
     out.bytes(K.location);
-    out.jsonString(buf, st[16]!, sp[16]!);
+    out.jsonString(buf, st[COL.location]!, sp[COL.location]!);
     out.bytes(K.requestId);
-    out.jsonString(buf, st[17]!, sp[17]!);
+    out.jsonString(buf, st[COL.request_id]!, sp[COL.request_id]!);
     out.bytes(K.reason);
-    out.jsonString(buf, st[18]!, sp[18]!);
+    out.jsonString(buf, st[COL.reason]!, sp[COL.reason]!);
     out.bytes(K.changes);
-    out.json(buf, st[19]!, sp[19]!);
+    out.json(buf, st[COL.changes]!, sp[COL.changes]!);
     out.bytes(K.metadata);
-    out.json(buf, st[20]!, sp[20]!);
+    out.json(buf, st[COL.metadata]!, sp[COL.metadata]!);
     out.bytes(K.source);
-    out.jsonString(buf, st[21]!, sp[21]!);
+    out.jsonString(buf, st[COL.source]!, sp[COL.source]!);
     out.bytes(K.idempotencyKey);
-    out.jsonString(buf, st[22]!, sp[22]!);
+    out.jsonString(buf, st[COL.idempotency_key]!, sp[COL.idempotency_key]!);
     out.bytes(K.contentHash);
-    out.raw(buf, st[23]!, sp[23]!);
+    out.raw(buf, st[COL.content_hash]!, sp[COL.content_hash]!);
     out.bytes(K.prevHash);
-    out.raw(buf, st[24]!, sp[24]!);
+    out.raw(buf, st[COL.prev_hash]!, sp[COL.prev_hash]!);
     out.bytes(K.hash);
-    out.raw(buf, st[25]!, sp[25]!);
+    out.raw(buf, st[COL.hash]!, sp[COL.hash]!);
     out.bytes(K.end);
     start = end + 1;
   }

@@ -2,10 +2,11 @@ import { to as copyTo } from "pg-copy-streams";
 import { pool, readPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import type { ExportFormat } from "@/lib/events/export-formats";
+import { COL, EVENT_COLUMNS, EVENT_COLUMN_NAMES } from "@/lib/events/columns";
 import { VigilError } from "@/lib/errors";
 import type { EventFilter } from "@/lib/events/filter";
 import { filterToSql } from "@/lib/events/filter-sql";
-import { COPY_COLUMNS, CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
+import { CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
 
 /**
  * Exports stream in chain (seq) order from one COPY statement, so memory stays flat whatever
@@ -43,7 +44,7 @@ async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ b
     await client.query("set local statement_timeout = 0; set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'");
     const backend = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
     const where = filterToSql(orgId, filter);
-    const sql = inlineParams(`select ${COPY_COLUMNS} from audit_events where ${where.sql} order by seq`, where.params, (v) => client.escapeLiteral(v));
+    const sql = inlineParams(`select ${EVENT_COLUMNS} from audit_events where ${where.sql} order by seq`, where.params, (v) => client.escapeLiteral(v));
     const stream = client.query(copyTo(`copy (${sql}) to stdout`)) as AsyncIterable<Buffer>;
     const chunks = stream[Symbol.asyncIterator]();
     const rows = new CopyRows();
@@ -87,15 +88,16 @@ export function isoFromPg(ts: string): string {
 
 /** One CSV row, in CSV_COLUMNS order. */
 function csvLine(r: Array<string | null>): string {
-  const cells = [
-    r[0], r[2], isoFromPg(r[3]!), isoFromPg(r[4]!), r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-    compactJson(r[13]!), r[14], r[15], r[16], r[17], r[18], compactJson(r[19]!), compactJson(r[20]!), r[21], r[22], r[23], r[24], r[25],
-  ];
-  return cells.map((c, i) => csvCell(c, JSON_CELLS.has(i))).join(",") + "\r\n";
+  let line = "";
+  for (let i = 0; i < CSV_CELLS.length; i++) {
+    const { at, kind } = CSV_CELLS[i]!;
+    const v = r[at]!;
+    if (i > 0) line += ",";
+    line += kind === "time" ? isoFromPg(v) : kind === "json" ? csvCell(compactJson(v), true) : csvCell(v);
+  }
+  return line + "\r\n";
 }
 
-/** CSV cells holding JSON (targets, changes, metadata): compact, as JSON.stringify writes it. */
-const JSON_CELLS = new Set([12, 18, 19]);
 const compactJson = (v: string | null) => (v === null ? null : JSON.stringify(JSON.parse(v)));
 
 /** NDJSON or CSV of the filter in seq order: each item is a chunk of UTF-8 and its row count. */
@@ -106,11 +108,14 @@ async function* exportChunks(orgId: string, filter: EventFilter, format: ExportF
   }
 }
 
-export const CSV_COLUMNS = [
-  "id", "seq", "occurred_at", "received_at", "action", "category", "status", "severity", "actor_type", "actor_id",
-  "actor_email", "actor_name", "targets", "ip", "user_agent", "location", "request_id", "reason", "changes",
-  "metadata", "source", "idempotency_key", "content_hash", "prev_hash", "hash",
-] as const;
+/** A CSV export's columns: the event's columns but the org (one export is one org's). */
+export const CSV_COLUMNS = EVENT_COLUMN_NAMES.filter((c) => c !== "org_id");
+
+/** Columns holding JSON (targets, changes, metadata): compact in CSV, as JSON.stringify writes it. */
+const JSON_COLUMNS: ReadonlySet<string> = new Set(["targets", "changes", "metadata"]);
+const TIME_COLUMNS: ReadonlySet<string> = new Set(["occurred_at", "received_at"]);
+/** How each CSV column is read from a COPY row: its position, and whether it is a time or JSON. */
+const CSV_CELLS = CSV_COLUMNS.map((name) => ({ at: COL[name], kind: TIME_COLUMNS.has(name) ? "time" : JSON_COLUMNS.has(name) ? "json" : "text" }));
 
 /**
  * A CSV cell, quoted when needed. Text cells a spreadsheet would run as a formula (=, +, -,

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { STORED_COLUMNS, STORED_COLUMN_TYPES, type StoredColumn } from "@/lib/events/columns";
 import { uuidv7 } from "uuidv7";
 import { pool, withTransaction } from "@/lib/db/pool";
 import { GENESIS_HASH, canonicalJson, contentHash, contentOf, linkHash, sha256Hex } from "@/lib/integrity/chain";
@@ -146,28 +147,22 @@ export async function appendEvents(client: pg.PoolClient, orgId: string, drafts:
 
   if (cols.id.length > 0) {
     await client.query(
-      `insert into audit_events (id, org_id, seq, occurred_at, received_at, action, category, status, severity,
-         actor_type, actor_id, actor_email, actor_name, targets, ip, user_agent, location, request_id, reason,
-         changes, metadata, source, idempotency_key, search_text, content_hash, prev_hash, hash)
-       select id, $1, seq, occurred_at, now(), action, category, status, severity, actor_type, actor_id, actor_email,
-         actor_name, targets, ip, user_agent, location, request_id, reason, changes, metadata, source,
-         idempotency_key, search_text, content_hash, prev_hash, hash
-       from unnest($2::uuid[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::inet[], $15::text[], $16::text[],
-         $17::text[], $18::text[], $19::jsonb[], $20::jsonb[], $21::text[], $22::text[], $23::text[], $24::text[],
-         $25::text[], $26::text[])
-         as t(id, seq, occurred_at, action, category, status, severity, actor_type, actor_id, actor_email, actor_name,
-           targets, ip, user_agent, location, request_id, reason, changes, metadata, source, idempotency_key,
-           search_text, content_hash, prev_hash, hash)`,
-      [orgId, cols.id, cols.seq, cols.occurred_at, cols.action, cols.category, cols.status, cols.severity,
-        cols.actor_type, cols.actor_id, cols.actor_email, cols.actor_name, cols.targets, cols.ip, cols.user_agent,
-        cols.location, cols.request_id, cols.reason, cols.changes, cols.metadata, cols.source, cols.idempotency_key,
-        cols.search_text, cols.content_hash, cols.prev_hash, cols.hash],
+      INSERT_EVENTS,
+      [orgId, ...UNNESTED.map((c) => cols[c])],
     );
     await client.query("update chain_heads set seq = $2, hash = $3, updated_at = now() where org_id = $1", [orgId, seq, prev]);
   }
   return results;
 }
+
+/** The columns ingest sends as arrays: every stored column but the org ($1) and received_at (the commit's now()). */
+const UNNESTED = STORED_COLUMNS.filter((c): c is Exclude<StoredColumn, "org_id" | "received_at"> => c !== "org_id" && c !== "received_at");
+
+/** One statement for a whole batch: each column's values as one array parameter, typed by the column list. */
+const INSERT_EVENTS =
+  `insert into audit_events (${STORED_COLUMNS.join(", ")}) ` +
+  `select ${STORED_COLUMNS.map((c) => (c === "org_id" ? "$1" : c === "received_at" ? "now()" : c)).join(", ")} ` +
+  `from unnest(${UNNESTED.map((c, i) => `$${i + 2}::${STORED_COLUMN_TYPES[c]}[]`).join(", ")}) as t(${UNNESTED.join(", ")})`;
 
 /** One request's valid drafts waiting for the next group commit of its org. */
 interface Pending {

@@ -129,8 +129,20 @@ export interface EventRow {
   hash: string;
 }
 
-export const EVENT_COLUMNS =
-  "id, org_id, seq, occurred_at, received_at, action, category, status, severity, actor_type, actor_id, actor_email, actor_name, targets, host(ip) as ip, user_agent, location, request_id, reason, changes, metadata, source, idempotency_key, content_hash, prev_hash, hash";
+export { EVENT_COLUMNS } from "@/lib/events/columns";
+import type { EventColumn } from "@/lib/events/columns";
+
+/** rowToEvent's inverse: an event (as the API and exports give it) as the values of its read columns, JSON as text. */
+export function eventToColumns(e: AuditEvent): Record<EventColumn, unknown> {
+  return {
+    id: e.id, org_id: e.org_id, seq: e.seq, occurred_at: e.occurred_at, received_at: e.received_at, action: e.action,
+    category: e.category, status: e.status, severity: e.severity, actor_type: e.actor?.type ?? null, actor_id: e.actor?.id ?? null,
+    actor_email: e.actor?.email ?? null, actor_name: e.actor?.name ?? null, targets: JSON.stringify(e.targets), ip: e.context.ip,
+    user_agent: e.context.user_agent, location: e.context.location, request_id: e.context.request_id, reason: e.reason,
+    changes: JSON.stringify(e.changes), metadata: JSON.stringify(e.metadata), source: e.source, idempotency_key: e.idempotency_key,
+    content_hash: e.content_hash, prev_hash: e.prev_hash, hash: e.hash,
+  };
+}
 
 export function rowToEvent(r: EventRow): AuditEvent {
   const hasActor = r.actor_type !== null || r.actor_id !== null || r.actor_email !== null || r.actor_name !== null;

@@ -4,7 +4,8 @@ import { pool } from "@/lib/db/pool";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { fileLines } from "@/lib/integrity/input-file";
-import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
+import { EVENT_COLUMNS, eventToColumns, rowToEvent, type EventRow } from "@/lib/events/record";
+import { STORED_COLUMNS } from "@/lib/events/columns";
 import type { AuditEvent } from "@/lib/events/types";
 
 /**
@@ -34,20 +35,16 @@ async function* readEvents(file: string): AsyncGenerator<AuditEvent> {
 }
 
 async function insertBatch(table: string, events: AuditEvent[]): Promise<void> {
-  const cols = ["id", "org_id", "seq", "occurred_at", "received_at", "action", "category", "status", "severity", "actor_type", "actor_id",
-    "actor_email", "actor_name", "targets", "ip", "user_agent", "location", "request_id", "reason", "changes", "metadata", "source",
-    "idempotency_key", "search_text", "content_hash", "prev_hash", "hash"];
   const values: unknown[] = [];
   const tuples = events.map((e) => {
-    const row = [e.id, e.org_id, e.seq, e.occurred_at, e.received_at, e.action, e.category, e.status, e.severity, e.actor?.type ?? null,
-      e.actor?.id ?? null, e.actor?.email ?? null, e.actor?.name ?? null, JSON.stringify(e.targets), e.context.ip, e.context.user_agent,
-      e.context.location, e.context.request_id, e.reason, JSON.stringify(e.changes), JSON.stringify(e.metadata), e.source,
-      e.idempotency_key, "", e.content_hash, e.prev_hash, e.hash];
+    // A restored event keeps its stored values; its search text is not part of the archive.
+    const columns = { ...eventToColumns(e), search_text: "" };
+    const row = STORED_COLUMNS.map((c) => columns[c]);
     const start = values.length;
     values.push(...row);
     return `(${row.map((_, i) => `$${start + i + 1}`).join(", ")})`;
   });
-  await pool().query(`insert into ${table} (${cols.join(", ")}) values ${tuples.join(", ")}`, values);
+  await pool().query(`insert into ${table} (${STORED_COLUMNS.join(", ")}) values ${tuples.join(", ")}`, values);
 }
 
 export async function restoreSegment(file: string): Promise<RestoreResult> {
