@@ -22,7 +22,7 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: ["node_modules/**", ".next/**", ".next-*/**", ".data/**", "lib/db/generated/**", "next-env.d.ts", "playwright-report/**", "test-results/**"],
+    ignores: ["node_modules/**", ".next/**", ".next-*/**", ".data/**", "next-env.d.ts", "playwright-report/**", "test-results/**"],
   },
   {
     files: ["tests/**", "e2e/**", "bench/**"],

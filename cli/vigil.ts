@@ -17,7 +17,6 @@ import { env, EnvError } from "@/lib/env";
 import { connectDatabase, prepareDatabase, type ReadyDatabase } from "@/server/bootstrap";
 import { EmbeddedDatabaseError, embeddedPid, embeddedUrl, stopPid } from "@/lib/db/embedded";
 import { closePool } from "@/lib/db/pool";
-import { disconnectPrisma } from "@/lib/db/prisma";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
@@ -48,7 +47,6 @@ async function withDatabase<T>(fn: () => Promise<T>, opts: { log?: boolean } = {
     await prepareDatabase(db.url, quiet);
     return await fn();
   } finally {
-    await disconnectPrisma().catch(() => {});
     await closePool().catch(() => {});
     // A server this command started stops with it; one that was already running stays.
     if (db?.embedded && !db.embedded.reused) await db.embedded.stop();

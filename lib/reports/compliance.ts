@@ -74,7 +74,7 @@ export async function complianceReport(
   const security = await securityReport(orgId, period, opts);
   const [processing, bySource, access] = await readSnapshot(async (db) => {
     const params = await bucketParams(db, orgId, period.from, period.to);
-    const actions = await db.query<{ category: string; action: string; events: string }>(
+    const actions = await db.query<{ category: string; action: string; events: number }>(
       `select category, action, sum(events)::bigint as events from ${BUCKETS_SQL} b group by 1, 2`,
       params,
     );
@@ -89,27 +89,27 @@ export async function complianceReport(
       else if (r.action.endsWith("_DELETED")) p.deleted += n;
     }
     // Distinct people behind data operations: a raw count through (org, category, status, time).
-    const actors = await db.query<{ n: string }>(
+    const actors = await db.query<{ n: number }>(
       `select count(distinct coalesce(actor_email, actor_id))::bigint as n from audit_events
        where org_id = $1 and category = 'data' and status = any('{success,failed,pending}') and occurred_at >= $2 and occurred_at < $3`,
       [orgId, period.from, period.to],
     );
     p.actors = Number(actors.rows[0]?.n ?? 0);
 
-    const sources = await db.query<{ source: string; n: string }>(
+    const sources = await db.query<{ source: string; n: number }>(
       `select source, sum(events)::bigint as n from ${BUCKETS_SQL} b group by 1`,
       params,
     );
     const bySource: Record<string, number> = { api: 0, console: 0, system: 0 };
     for (const r of sources.rows) bySource[r.source] = Number(r.n);
 
-    const members = await db.query<{ members: string; mfa: string }>(
+    const members = await db.query<{ members: number; mfa: number }>(
       `select count(*)::bigint as members, count(u.mfa_enabled_at)::bigint as mfa
        from memberships m join users u on u.id = m.user_id where m.org_id = $1`,
       [orgId],
     );
     const required = (await db.query<{ r: boolean }>("select require_mfa as r from organizations where id = $1", [orgId])).rows[0]?.r ?? null;
-    const keys = await db.query<{ active: string; created: string; revoked: string }>(
+    const keys = await db.query<{ active: number; created: number; revoked: number }>(
       `select count(*) filter (where revoked_at is null)::bigint as active,
          count(*) filter (where created_at >= $2 and created_at < $3)::bigint as created,
          count(*) filter (where revoked_at >= $2 and revoked_at < $3)::bigint as revoked
@@ -131,7 +131,7 @@ export async function complianceReport(
   const [policy, holds, segments] = await Promise.all([
     retentionPolicy(orgId),
     activeHolds(orgId),
-    pool().query<{ n: string; through: string | null }>("select count(*)::bigint as n, max(to_seq)::bigint as through from archive_segments where org_id = $1", [orgId]),
+    pool().query<{ n: number; through: number | null }>("select count(*)::bigint as n, max(to_seq)::bigint as through from archive_segments where org_id = $1", [orgId]),
   ]);
   const retention = {
     hot_days: policy.hot_days,

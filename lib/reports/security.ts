@@ -203,7 +203,7 @@ function average(sum: number, n: number): number | null {
 
 /** Totals and by-day figures, from the rollups (plus the raw ends of the period). */
 async function wholeFigures(db: pg.PoolClient, orgId: string, period: ReportPeriod, timezone: string, days: string[]) {
-  const { rows } = await db.query<{ day: string; category: string; kind: Kind; events: string; records_events: string; records_sum: string; records_max: string | null }>(
+  const { rows } = await db.query<{ day: string; category: string; kind: Kind; events: number; records_events: number; records_sum: number; records_max: number | null }>(
     `select to_char(hour at time zone $7, 'YYYY-MM-DD') as day, category,
        case when action = 'LOGIN_FAILED' then 'failed_login'
             when category = 'export' and action <> 'REPORT_DOWNLOADED' then 'export'
@@ -249,18 +249,18 @@ async function wholeFigures(db: pg.PoolClient, orgId: string, period: ReportPeri
 async function failedLoginDetail(db: pg.PoolClient, orgId: string, period: ReportPeriod) {
   const range = "org_id = $1 and action = 'LOGIN_FAILED' and occurred_at >= $2 and occurred_at < $3";
   const params = [orgId, period.from, period.to];
-  const ips = await db.query<{ ip: string; count: string; accounts: string; last_seen: Date }>(
+  const ips = await db.query<{ ip: string; count: number; accounts: number; last_seen: Date }>(
     `select host(ip) as ip, count(*)::bigint as count, count(distinct coalesce(actor_email, actor_id))::bigint as accounts, max(occurred_at) as last_seen
      from audit_events where ${range} and ip is not null group by ip order by count(*) desc, ip limit ${TOP}`,
     params,
   );
-  const accounts = await db.query<{ account: string; count: string; ips: string; last_seen: Date }>(
+  const accounts = await db.query<{ account: string; count: number; ips: number; last_seen: Date }>(
     `select coalesce(actor_email, actor_id) as account, count(*)::bigint as count, count(distinct ip)::bigint as ips, max(occurred_at) as last_seen
      from audit_events where ${range} and coalesce(actor_email, actor_id) is not null
      group by 1 order by count(*) desc, 1 limit ${TOP}`,
     params,
   );
-  const distinct = await db.query<{ ips: string; accounts: string; without_ip: string }>(
+  const distinct = await db.query<{ ips: number; accounts: number; without_ip: number }>(
     `select count(distinct ip)::bigint as ips, count(distinct coalesce(actor_email, actor_id))::bigint as accounts,
        count(*) filter (where ip is null)::bigint as without_ip
      from audit_events where ${range}`,
@@ -406,8 +406,8 @@ export function reviewStatus(total: number, compliant: number, nonCompliant: num
 }
 
 export async function chainState(db: pg.PoolClient | pg.Pool, orgId: string): Promise<Omit<SecurityReport["chain"], "verification">> {
-  const head = await db.query<{ seq: string; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
-  const cp = await db.query<{ seq: string; hash: string; signed_at: Date; key_id: string; signature: string }>(
+  const head = await db.query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
+  const cp = await db.query<{ seq: number; hash: string; signed_at: Date; key_id: string; signature: string }>(
     "select seq, hash, signed_at, key_id, signature from checkpoints where org_id = $1 order by seq desc, signed_at desc limit 1",
     [orgId],
   );

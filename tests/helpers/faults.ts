@@ -12,7 +12,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { startEmbedded, stopPid, type EmbeddedHandle } from "@/lib/db/embedded";
 import { prepareDatabase } from "@/server/bootstrap";
 import { closePool, pool } from "@/lib/db/pool";
-import { disconnectPrisma } from "@/lib/db/prisma";
 import { resetEnvCache } from "@/lib/env";
 import { verifyOrgChain } from "@/lib/integrity/verify";
 import { needsBuild } from "@/scripts/build-state";
@@ -102,18 +101,16 @@ export class FaultDatabase {
 }
 
 /**
- * Points this test process (pool, Prisma, env) at another database, migrated and ready;
+ * Points this test process (pool, env) at another database, migrated and ready;
  * returns the function that points it back.
  */
 export async function useDatabase(url: string): Promise<() => Promise<void>> {
   const previous = process.env.DATABASE_URL;
-  await disconnectPrisma();
   await closePool();
   process.env.DATABASE_URL = url;
   resetEnvCache();
   await prepareDatabase(url);
   return async () => {
-    await disconnectPrisma().catch(() => {});
     await closePool().catch(() => {});
     process.env.DATABASE_URL = previous;
     resetEnvCache();

@@ -1,6 +1,5 @@
 import { afterAll, inject } from "vitest";
 import { closePool } from "@/lib/db/pool";
-import { disconnectPrisma } from "@/lib/db/prisma";
 import { resetEnvCache } from "@/lib/env";
 
 process.env.DATABASE_URL = inject("databaseUrl");
@@ -11,6 +10,5 @@ process.env.VIGIL_OUTBOUND_ALLOW ??= "127.0.0.1";
 resetEnvCache();
 
 afterAll(async () => {
-  await disconnectPrisma();
   await closePool();
 });
