@@ -2,21 +2,23 @@ import { markInexactNumbers } from "@/lib/events/exact-json";
 import type { z } from "zod";
 import { errorResponse } from "@/lib/http/errors";
 import { VigilError } from "@/lib/errors";
-import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
+import type { Permission } from "@/lib/auth/permissions";
 import { RateLimiter } from "@/lib/auth/rate-limit";
-import { hasScope, type ApiScope } from "@/lib/auth/scopes";
+import type { ApiScope } from "@/lib/auth/scopes";
+import { SESSION_PERMISSION, authenticate, type Principal } from "@/lib/http/principal";
 import { env } from "@/lib/env";
 import { zodErrors } from "@/lib/events/schema";
 import { paramsToObject } from "@/lib/events/search-params";
 
 /**
- * The one wrapper for /api/v1 handlers: authentication (API key), scope, rate limit, query
- * validation and error mapping, composed from small steps so a handler can't forget one.
+ * The one wrapper for /api/v1 handlers: authentication (an API key or a console session:
+ * lib/http/principal.ts), scope (or, for a person, permission), rate limit, query validation
+ * and error mapping, composed from small steps so a handler can't forget one.
  */
 
 export interface ApiContext<Q, P> {
   req: Request;
-  principal: ApiKeyPrincipal;
+  principal: Principal;
   orgId: string;
   query: Q;
   params: P;
@@ -28,22 +30,16 @@ function rateLimiter(): RateLimiter {
   return limiter;
 }
 
-export async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
-  const header = req.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new VigilError("unauthorized", "missing API key: send Authorization: Bearer <api key>", undefined, { "WWW-Authenticate": "Bearer" });
-  const principal = await authenticateApiKey(match[1]!);
-  if (!principal) throw new VigilError("unauthorized", "invalid or revoked API key", undefined, { "WWW-Authenticate": "Bearer" });
-  return principal;
+export function requireScope(principal: Principal, scope: ApiScope, permission?: Permission | null): void {
+  if (principal.can(scope, permission)) return;
+  if (principal.kind === "api_key") throw new VigilError("forbidden", `this API key lacks the '${scope}' scope`);
+  const needed = permission === undefined ? SESSION_PERMISSION[scope] : permission;
+  throw new VigilError("forbidden", needed ? `your role lacks the '${needed}' permission` : `this needs an API key with the '${scope}' scope`);
 }
 
-export function requireScope(principal: ApiKeyPrincipal, scope: ApiScope): void {
-  if (!hasScope(principal.scopes, scope)) throw new VigilError("forbidden", `this API key lacks the '${scope}' scope`);
-}
-
-export function enforceRateLimit(principal: ApiKeyPrincipal): void {
-  const wait = rateLimiter().take(principal.id);
-  if (wait > 0) throw new VigilError("rate_limited", "too many requests for this API key", undefined, { "Retry-After": String(wait) });
+export function enforceRateLimit(principal: Principal): void {
+  const wait = rateLimiter().take(principal.limitKey);
+  if (wait > 0) throw new VigilError("rate_limited", principal.kind === "api_key" ? "too many requests for this API key" : "too many requests", undefined, { "Retry-After": String(wait) });
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
@@ -92,13 +88,18 @@ export async function readJsonBody(req: Request, limit = env().VIGIL_MAX_BODY_BY
 type RouteContext<P> = { params: Promise<P> };
 
 export function apiRoute<Q = undefined, P = Record<string, never>>(
-  opts: { scope: ApiScope; query?: z.ZodType<Q> },
+  opts: {
+    scope: ApiScope;
+    /** What a person needs instead of the scope, when more than SESSION_PERMISSION says (an export: events:export). */
+    permission?: Permission;
+    query?: z.ZodType<Q>;
+  },
   handler: (ctx: ApiContext<Q, P>) => Promise<Response>,
 ): (req: Request, route: RouteContext<P>) => Promise<Response> {
   return async (req, route) => {
     try {
       const principal = await authenticate(req);
-      requireScope(principal, opts.scope);
+      requireScope(principal, opts.scope, opts.permission);
       enforceRateLimit(principal);
       const query = (opts.query ? parseQuery(opts.query, req) : undefined) as Q;
       const params = route?.params ? await route.params : ({} as P);

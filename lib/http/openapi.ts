@@ -191,7 +191,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: {
       title: "Vigil API",
       version: "1.0.0",
-      description: "Tamper-evident audit logs. Authenticate with `Authorization: Bearer <api key>`; scopes: " + API_SCOPES.join(", ") + ".",
+      description: "Tamper-evident audit logs. Authenticate with `Authorization: Bearer <api key>`; scopes: " + API_SCOPES.join(", ") + ". A signed-in console session (its cookie) is accepted too, with the role's permissions standing in for scopes (docs/api.md).",
     },
     servers: [{ url: "/" }],
     security: [{ bearer: [] }],

@@ -138,7 +138,9 @@ function expectedOutcome(entry: Entry, p: Principal): Outcome {
   if ("scope" in need) {
     if (p.kind === "key") return hasScope(p.scopes!, need.scope) ? "ok" : "denied";
     if (p.kind === "other-org-key") return entry.foreign ? "not_found" : "ok";
-    return "denied";
+    // A person's console session, where the route takes one: their role's permission decides.
+    if (!need.orPermission || !hasSession(p) || p.kind === "mfa-pending" || !permissionsOf(p).includes(need.orPermission)) return "denied";
+    return p.kind === "other-org" ? (entry.foreign ? "not_found" : "ok") : "ok";
   }
   const c = need.console;
   if (!hasSession(p)) return "denied";
@@ -152,7 +154,7 @@ function expectedOutcome(entry: Entry, p: Principal): Outcome {
 /** A refused route handler call: 401 without an accepted credential, 403 with one that lacks the right. */
 function deniedStatus(entry: Entry, p: Principal): number {
   const need = entry.need;
-  if ("scope" in need) return p.kind === "key" ? 403 : 401;
+  if ("scope" in need) return p.kind === "key" || hasSession(p) ? 403 : 401;
   if ("console" in need) return hasSession(p) ? 403 : 401;
   return 401;
 }

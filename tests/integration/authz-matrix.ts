@@ -29,7 +29,7 @@ export type Need =
   /** `Authorization: Bearer $CRON_SECRET` and nothing else. */
   | { cron: true }
   /** An API key of the org holding the scope (`admin` holds every scope). */
-  | { scope: ApiScope }
+  | { scope: ApiScope; /** Or a console session whose role has this permission (/api/v1 takes either). */ orPermission?: Permission }
   /**
    * A console session. `permission` (or, when `orRole` is given, that built-in role) is
    * needed, none means any member; `allowMfaSetup`: also open to a member whose org
@@ -93,7 +93,7 @@ export interface Entry {
 
 const PUBLIC: Need = { public: true };
 const CRON: Need = { cron: true };
-const api = (scope: ApiScope): Need => ({ scope });
+const api = (scope: ApiScope, orPermission?: Permission): Need => ({ scope, ...(orPermission ? { orPermission } : {}) });
 const member = (permission?: Permission, opts: { orRole?: string; allowMfaSetup?: boolean } = {}): Need => ({ console: { permission, ...opts } });
 
 const rand = () => crypto.randomBytes(4).toString("hex");
@@ -149,18 +149,18 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
 
   // The integrator API.
   "POST /api/v1/events": { need: api("events:write"), probe: { kind: "handler", request: async () => ({ path: "/api/v1/events", body: { action: "AUTHZ_PROBE", category: "data", actor: { type: "api", id: "probe" } } }) } },
-  "GET /api/v1/events": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/events?period=30d" })) },
-  "GET /api/v1/events/[id]": { need: api("events:read"), foreign: true, probe: get(({ w }) => ({ path: `/api/v1/events/${w.stable.eventId}`, params: { id: w.stable.eventId } })) },
-  "GET /api/v1/exports": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/exports?format=ndjson&reason=authorization+matrix" })) },
-  "GET /api/v1/alerts": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/alerts" })) },
-  "GET /api/v1/archives": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/archives" })) },
-  "GET /api/v1/blocklist": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/blocklist" })) },
-  "GET /api/v1/chain/verify": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/chain/verify" })) },
-  "GET /api/v1/chain/checkpoints": { need: api("events:read"), probe: get(() => ({ path: "/api/v1/chain/checkpoints" })) },
-  "GET /api/v1/reports/security": { need: api("reports:read"), probe: get(() => ({ path: "/api/v1/reports/security?period=30d" })) },
-  "GET /api/v1/reports/compliance": { need: api("reports:read"), probe: get(() => ({ path: "/api/v1/reports/compliance?period=30d" })) },
-  "GET /api/v1/reports/runs": { need: api("reports:read"), probe: get(() => ({ path: "/api/v1/reports/runs" })) },
-  "GET /api/v1/reports/runs/[id]": { need: api("reports:read"), foreign: true, probe: get(({ w }) => ({ path: `/api/v1/reports/runs/${w.stable.reportRunId}`, params: { id: w.stable.reportRunId } })) },
+  "GET /api/v1/events": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/events?period=30d" })) },
+  "GET /api/v1/events/[id]": { need: api("events:read", "events:read"), foreign: true, probe: get(({ w }) => ({ path: `/api/v1/events/${w.stable.eventId}`, params: { id: w.stable.eventId } })) },
+  "GET /api/v1/exports": { need: api("events:read", "events:export"), probe: get(() => ({ path: "/api/v1/exports?format=ndjson&reason=authorization+matrix" })) },
+  "GET /api/v1/alerts": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/alerts" })) },
+  "GET /api/v1/archives": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/archives" })) },
+  "GET /api/v1/blocklist": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/blocklist" })) },
+  "GET /api/v1/chain/verify": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/chain/verify" })) },
+  "GET /api/v1/chain/checkpoints": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/chain/checkpoints" })) },
+  "GET /api/v1/reports/security": { need: api("reports:read", "reports:download"), probe: get(() => ({ path: "/api/v1/reports/security?period=30d" })) },
+  "GET /api/v1/reports/compliance": { need: api("reports:read", "reports:download"), probe: get(() => ({ path: "/api/v1/reports/compliance?period=30d" })) },
+  "GET /api/v1/reports/runs": { need: api("reports:read", "reports:download"), probe: get(() => ({ path: "/api/v1/reports/runs" })) },
+  "GET /api/v1/reports/runs/[id]": { need: api("reports:read", "reports:download"), foreign: true, probe: get(({ w }) => ({ path: `/api/v1/reports/runs/${w.stable.reportRunId}`, params: { id: w.stable.reportRunId } })) },
 
   // Console downloads (route handlers behind the console session).
   "GET /events/export": { need: member("events:export"), probe: get(() => ({ path: "/events/export?format=csv&reason=authorization+matrix&period=any" })) },

@@ -1,4 +1,5 @@
 import { apiRoute, readJsonBody } from "@/lib/http/api-route";
+import { recordEventsSearched } from "@/lib/audit/reads";
 import { VigilError } from "@/lib/errors";
 import { batchInputSchema, zodErrors } from "@/lib/events/schema";
 import { ingestEvents } from "@/lib/events/ingest";
@@ -35,9 +36,18 @@ export const POST = apiRoute({ scope: "events:write" }, async ({ req, orgId }) =
   return Response.json({ data: results, summary }, { status: summary.created > 0 ? 201 : 200 });
 });
 
-/** Search, newest first, with keyset pagination. */
-export const GET = apiRoute({ scope: "events:read", query: searchQuerySchema }, async ({ orgId, query }) => {
+/**
+ * Search, newest first, with keyset pagination. A person's search (a console session) is
+ * recorded as EVENTS_SEARCHED when the org's policy records reads, as on the search page;
+ * only the first page counts.
+ */
+export const GET = apiRoute({ scope: "events:read", query: searchQuerySchema }, async ({ req, orgId, principal, query }) => {
   const filter = queryToFilter(query);
   const page = await searchEvents(orgId, filter, { limit: query.limit, cursor: query.cursor });
+  if (principal.reader && !query.cursor) {
+    const params = new URL(req.url).searchParams;
+    params.delete("cursor");
+    await recordEventsSearched(principal.reader, { filter, params: params.toString(), results: page.data.length, more: page.next_cursor !== null });
+  }
   return Response.json(page);
 });

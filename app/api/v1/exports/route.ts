@@ -1,5 +1,4 @@
 import { apiRoute } from "@/lib/http/api-route";
-import { clientIp } from "@/lib/net/client-ip";
 import { exportQuerySchema, queryToFilter } from "@/lib/events/search-params";
 import { startExport } from "@/lib/events/start-export";
 
@@ -7,15 +6,15 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /** A streamed export of exactly the filter, recorded as DATA_EXPORTED when it ends. */
-export const GET = apiRoute({ scope: "events:read", query: exportQuerySchema }, async ({ req, orgId, principal, query }) => {
-  const ip = clientIp(req);
+// A person needs events:export, as on the search page.
+export const GET = apiRoute({ scope: "events:read", permission: "events:export", query: exportQuerySchema }, async ({ orgId, principal, query }) => {
   const file = await startExport(orgId, {
     filter: queryToFilter(query),
     format: query.format,
     reason: query.reason,
-    actor: { type: "api", id: principal.id, name: principal.name },
-    context: ip ? { ip } : undefined,
-    source: "api",
+    actor: principal.actor,
+    context: { ...(principal.ip ? { ip: principal.ip } : {}), ...(principal.kind === "session" && principal.userAgent ? { user_agent: principal.userAgent.slice(0, 1024) } : {}) },
+    source: principal.source,
   });
   return new Response(file.body, { headers: file.headers });
 });
