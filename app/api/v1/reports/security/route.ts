@@ -1,7 +1,6 @@
 import { apiRoute } from "@/lib/http/api-route";
 import { reportQuerySchema } from "@/lib/reports/download";
-import { resolvePeriod } from "@/lib/reports/period";
-import { authorOf } from "@/lib/reports/download-report";
+import { downloadRequest } from "@/lib/reports/download-report";
 import { downloadReport } from "@/server/reports";
 
 export const runtime = "nodejs";
@@ -9,15 +8,6 @@ export const dynamic = "force-dynamic";
 
 /** The security report as JSON or PDF; each download is recorded as REPORT_DOWNLOADED. */
 export const GET = apiRoute({ scope: "reports:read", query: reportQuerySchema }, async ({ orgId, principal, query }) => {
-  const { body, headers } = await downloadReport(orgId, {
-    report: "security",
-    period: resolvePeriod(query),
-    format: query.format,
-    generatedBy: authorOf(principal.actor),
-    actor: principal.actor,
-    ip: principal.ip,
-    userAgent: principal.userAgent,
-    source: principal.source,
-  });
+  const { body, headers } = await downloadReport(orgId, downloadRequest("security", query, principal));
   return new Response(new Uint8Array(body), { headers });
 });
