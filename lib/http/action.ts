@@ -110,7 +110,15 @@ export function consoleAction<S extends z.ZodType>(
  * whose cached render a success makes stale.
  */
 export function consoleFormAction<S extends z.ZodType>(
-  opts: { permission: Permission; what: string; input: S; back: (input: z.output<S> | undefined) => string; revalidate: string },
+  opts: {
+    /** None: any member of the org. */
+    permission?: Permission;
+    what?: string;
+    input: S;
+    back: (input: z.output<S> | undefined) => string;
+    revalidate?: string;
+    allowMfaSetup?: boolean;
+  },
   fn: (session: ConsoleSession, input: z.output<S>) => Promise<string>,
 ): (form: FormData) => Promise<void> {
   return async (form) => {
@@ -121,7 +129,7 @@ export function consoleFormAction<S extends z.ZodType>(
       if ("refusal" in admitted) {
         if (admitted.refusal.code === "signed_out") return redirectToSignIn();
         if (admitted.refusal.code === "mfa_setup") redirect("/settings/account?mfa=required");
-        const message = admitted.refusal.code === "forbidden" ? forbidden(opts.what).message : admitted.refusal.message;
+        const message = admitted.refusal.code === "forbidden" ? forbidden(opts.what ?? "do this").message : admitted.refusal.message;
         redirect(`${back}?error=${encodeURIComponent(message)}`);
       }
       back = opts.back(admitted.input);
@@ -131,7 +139,7 @@ export function consoleFormAction<S extends z.ZodType>(
       const message = err instanceof VigilError ? err.message : (unexpected(err)?.message ?? "");
       redirect(`${back}?error=${encodeURIComponent(message)}`);
     }
-    revalidatePath(opts.revalidate);
+    if (opts.revalidate) revalidatePath(opts.revalidate);
     redirect(next);
   };
 }

@@ -41,7 +41,6 @@ const EXCEPTIONS: Record<string, string> = {
   "app/api/health/route.ts": "public liveness: no principal, answers only up or down",
   "app/api/v1/openapi.json/route.ts": "the public API description: no principal, no data",
   "app/(auth)/invite/[token]/actions.ts": "an invitation is accepted before there is a console session; it maps VigilError with refusalState",
-  "app/(console)/actions.ts": "switching org and signing out: no permission, nothing but the session itself",
   "app/(console)/events/[id]/actions.ts": "re-checks one event's link for the page that shows it; reads only",
 };
 
