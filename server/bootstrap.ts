@@ -26,12 +26,18 @@ export async function connectDatabase(log: (line: string) => void = () => {}): P
     const dataDir = path.resolve(e.VIGIL_DATA_DIR);
     embedded = await startEmbedded({ dataDir, port: e.VIGIL_DB_PORT, log });
     url = embedded.url;
-    const secrets = localSecrets(dataDir);
     process.env.DATABASE_URL = url;
-    process.env.AUTH_SECRET ??= secrets.authSecret;
-    process.env.CRON_SECRET ??= secrets.cronSecret;
-    resetEnvCache();
   }
+  // Sessions and cron routes need their secrets whichever database is used: when they aren't
+  // given, they are made once into the data folder (.data/secrets.json, mode 600), so sign-in
+  // works on a first start with DATABASE_URL too and sessions survive a restart. Several
+  // instances must be given the same AUTH_SECRET and CRON_SECRET (docs/scaling.md).
+  if (!process.env.AUTH_SECRET || !process.env.CRON_SECRET) {
+    const secrets = localSecrets(path.resolve(e.VIGIL_DATA_DIR));
+    process.env.AUTH_SECRET ||= secrets.authSecret;
+    process.env.CRON_SECRET ||= secrets.cronSecret;
+  }
+  resetEnvCache();
   return { url, embedded };
 }
 
