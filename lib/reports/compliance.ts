@@ -61,7 +61,34 @@ export interface Processing {
   erasures: number;
   /** Distinct people (actor email or id) who viewed or changed data. */
   actors: number;
+  /**
+   * Deletions the org recorded as a data subject's request under GDPR or LGPD: an event whose
+   * reason names the law and a deletion or erasure (or whose action is a deletion). `count`
+   * is all of them in the period; `listed` the first DELETION_REQUESTS_LISTED, oldest first.
+   */
+  deletion_requests: { count: number; listed: DeletionRequest[] };
 }
+
+export interface DeletionRequest {
+  id: string;
+  seq: number;
+  occurred_at: string;
+  action: string;
+  /** Who carried it out: the actor's email or id. */
+  by: string | null;
+  /** What was deleted: the first target, as "type name" (or its id). */
+  target: string | null;
+  reason: string;
+}
+
+export const DELETION_REQUESTS_LISTED = 20;
+
+/**
+ * A GDPR or LGPD deletion request, as an org records one in its own events. search_text (the
+ * lower-cased free text, trigram-indexed) narrows first; the reason and action then decide.
+ */
+const DELETION_REQUEST_SQL = `search_text ~ '(gdpr|lgpd)' and reason ~* '(gdpr|lgpd)'
+  and (reason ~* '(delet|eras|remov|forget|esquec|elimin|exclu)' or action ~ '_(DELETED|ERASED|REMOVED|PURGED)$')`;
 
 /** Checkpoints older than this are flagged: the verify job signs hourly. */
 const CHECKPOINT_STALE_MS = 48 * 3600_000;
@@ -78,7 +105,7 @@ export async function complianceReport(
       `select category, action, sum(events)::bigint as events from ${BUCKETS_SQL} b group by 1, 2`,
       params,
     );
-    const p: Processing = { viewed: 0, created: 0, updated: 0, deleted: 0, exported: security.exports.count, erasures: 0, actors: 0 };
+    const p: Processing = { viewed: 0, created: 0, updated: 0, deleted: 0, exported: security.exports.count, erasures: 0, actors: 0, deletion_requests: { count: 0, listed: [] } };
     for (const r of actions.rows) {
       const n = Number(r.events);
       if (/(ERASED|ERASURE|REDACTED)$/.test(r.action) || /^(ERASURE|REDACTION)_/.test(r.action)) p.erasures += n;
@@ -95,6 +122,21 @@ export async function complianceReport(
       [orgId, period.from, period.to],
     );
     p.actors = Number(actors.rows[0]?.n ?? 0);
+
+    const range = "org_id = $1 and occurred_at >= $2 and occurred_at < $3";
+    const requests = await db.query<{ n: number }>(`select count(*)::bigint as n from audit_events where ${range} and ${DELETION_REQUEST_SQL}`, [orgId, period.from, period.to]);
+    const listed = await db.query<{ id: string; seq: number; occurred_at: Date; action: string; by: string | null; targets: Array<{ type: string; id: string; name?: string }>; reason: string }>(
+      `select id, seq, occurred_at, action, coalesce(actor_email, actor_id) as by, targets, reason from audit_events
+       where ${range} and ${DELETION_REQUEST_SQL} order by occurred_at, seq limit ${DELETION_REQUESTS_LISTED}`,
+      [orgId, period.from, period.to],
+    );
+    p.deletion_requests = {
+      count: Number(requests.rows[0]?.n ?? 0),
+      listed: listed.rows.map((r) => {
+        const t = r.targets[0];
+        return { id: r.id, seq: r.seq, occurred_at: r.occurred_at.toISOString(), action: r.action, by: r.by, target: t ? `${t.type} ${t.name ?? t.id}` : null, reason: r.reason };
+      }),
+    };
 
     const sources = await db.query<{ source: string; n: number }>(
       `select source, sum(events)::bigint as n from ${BUCKETS_SQL} b group by 1`,
@@ -209,8 +251,12 @@ function frameworks(security: SecurityReport, trail: ComplianceReport["trail"], 
   };
   const erasure: Omit<Control, "ref" | "title"> = {
     status: "info",
-    evidence: `${plural(p.erasures, "erasure or redaction event")} recorded. A redaction keeps the event's content_hash, so the chain still verifies.`,
-    figures: { erasures: p.erasures },
+    evidence: `${plural(p.deletion_requests.count, "deletion under a GDPR or LGPD request", "deletions under GDPR or LGPD requests")} recorded by the org` +
+      (p.deletion_requests.listed.length > 0
+        ? ` (${p.deletion_requests.listed.slice(0, 5).map((d) => `${d.occurred_at.slice(0, 10)} ${d.target ?? d.action}${d.by ? ` by ${d.by}` : ""}`).join("; ")}${p.deletion_requests.count > 5 ? "; …" : ""})`
+        : "") +
+      `, and ${plural(p.erasures, "erasure or redaction event")}. Vigil keeps each recorded event whole: erasing a person's data from the trail itself is not offered yet.`,
+    figures: { deletion_requests: p.deletion_requests.count, erasures: p.erasures },
   };
   const retentionControl: Omit<Control, "ref" | "title"> = {
     status: "met",

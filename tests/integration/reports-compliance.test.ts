@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { extractText, getDocumentProxy } from "unpdf";
 import { GET as compliance } from "@/app/api/v1/reports/compliance/route";
+import { POST } from "@/app/api/v1/events/route";
 import { pool } from "@/lib/db/pool";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 import { knownOrg, otherOrgNoise } from "@/tests/integration/reports-fixtures";
@@ -15,7 +16,7 @@ describe("GET /api/v1/reports/compliance", () => {
     expect(r.report).toBe("compliance");
     expect(r.trail.events).toBe(28);
     expect(r.trail.by_source).toEqual({ api: 28, console: 0, system: 0 });
-    expect(r.trail.processing).toEqual({ viewed: 0, created: 0, updated: 3, deleted: 0, exported: 6, erasures: 0, actors: 1 });
+    expect(r.trail.processing).toEqual({ viewed: 0, created: 0, updated: 3, deleted: 0, exported: 6, erasures: 0, actors: 1, deletion_requests: { count: 0, listed: [] } });
     expect(r.trail.chain.verification).toMatchObject({ ok: true, checked: a.events.length, first_bad_seq: null });
     expect(r.trail.chain.checkpoint.seq).toBeGreaterThanOrEqual(a.events.length);
     expect(r.trail.retention).toEqual({ hot_days: 90, critical_days: 365, legal_holds: 0, archive_segments: 0, archived_through_seq: 0 });
@@ -43,6 +44,32 @@ describe("GET /api/v1/reports/compliance", () => {
     const flat = text.replace(/\s+/g, " ");
     for (const s of ["Compliance evidence", "GDPR", "SOC 2", "ISO 27001", "LGPD", "Art. 30", "Last 7 days", "Verified", "Page 2 of"]) expect(flat).toContain(s);
     expect(flat).toContain("0 of 7 members use multi-factor authentication");
+  });
+
+  it("counts and lists the deletions the org recorded under GDPR and LGPD requests (it said 0 whatever the org recorded)", async () => {
+    const { org, apiKey } = await newOrg(["events:write", "reports:read"]);
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const events = [
+      { action: "CONTACT_DELETED", category: "data", occurred_at: at(30), actor: { type: "user", email: "dpo@company.com" }, targets: [{ type: "contact", id: "c-1", name: "Ana Souza" }], reason: "GDPR deletion request" },
+      { action: "CONTACT_DELETED", category: "data", occurred_at: at(20), actor: { type: "user", email: "agent@company.com" }, targets: [{ type: "contact", id: "c-2", name: "Duplicate" }], reason: "Duplicate record" },
+      { action: "CUSTOMER_DATA_PURGED", category: "data", occurred_at: at(10), actor: { type: "api", id: "privacy-bot" }, targets: [{ type: "customer", id: "cu-9" }], reason: "LGPD art. 18: pedido de eliminação" },
+      { action: "CONTACT_VIEWED", category: "data", occurred_at: at(5), reason: "GDPR access request" },
+    ];
+    const ingested = await call(POST, { key: apiKey.key, path: "/api/v1/events", body: { events } });
+    expect(ingested.status, ingested.text).toBeLessThan(300);
+    const r = (await call(compliance, { key: apiKey.key, path: "/api/v1/reports/compliance?period=24h" })).json;
+    expect(r.trail.processing.deletion_requests).toEqual({
+      count: 2,
+      listed: [
+        expect.objectContaining({ action: "CONTACT_DELETED", by: "dpo@company.com", target: "contact Ana Souza", reason: "GDPR deletion request" }),
+        expect.objectContaining({ action: "CUSTOMER_DATA_PURGED", by: "privacy-bot", target: "customer cu-9" }),
+      ],
+    });
+    const art17 = r.frameworks.find((f: any) => f.key === "gdpr").controls.find((c: any) => c.ref === "Art. 17");
+    expect(art17.figures).toMatchObject({ deletion_requests: 2 });
+    expect(art17.evidence).toContain("2 deletions under GDPR or LGPD requests recorded by the org");
+    expect(art17.evidence).toContain("contact Ana Souza by dpo@company.com");
+    expect(art17.evidence).not.toContain("content_hash");
   });
 
   it("requires the reports:read scope", async () => {
