@@ -47,7 +47,7 @@ describe("GET /api/v1/reports/compliance", () => {
   });
 
   it("counts and lists the deletions the org recorded under GDPR and LGPD requests (it said 0 whatever the org recorded)", async () => {
-    const { org, apiKey } = await newOrg(["events:write", "reports:read"]);
+    const { apiKey } = await newOrg(["events:write", "reports:read"]);
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
     const events = [
       { action: "CONTACT_DELETED", category: "data", occurred_at: at(30), actor: { type: "user", email: "dpo@company.com" }, targets: [{ type: "contact", id: "c-1", name: "Ana Souza" }], reason: "GDPR deletion request" },
