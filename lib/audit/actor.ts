@@ -40,3 +40,33 @@ export function actorFields(actor: Actor | null): { actor?: Record<string, strin
   if (actor.userAgent) context.user_agent = actor.userAgent.slice(0, 1024);
   return { actor: { type: "user", id: actor.id, email: actor.email, name: actor.name }, context };
 }
+
+/**
+ * Who asks for a file (an export, a report download) and from where: an API key or a person,
+ * as /api/v1's Principal and the console's routes give them. Its record names the actor and
+ * carries the address and browser as the event's context.
+ */
+export interface Requester {
+  actor: { type: "api"; id: string; name: string } | { type: "user"; id: string; email: string; name: string };
+  ip?: string;
+  userAgent?: string;
+  source: "api" | "console";
+}
+
+/** A signed-in person as a requester: the console's routes and /api/v1 under a session. */
+export function personRequester(person: PersonActor): Requester {
+  return {
+    actor: { type: "user", id: person.id, email: person.email, name: person.name },
+    ip: person.ip ?? undefined,
+    userAgent: person.userAgent ?? undefined,
+    source: "console",
+  };
+}
+
+/** The record's `actor` and `context` (left out when empty) for a requester. */
+export function requesterFields(who: Requester): { actor: Requester["actor"]; context?: Record<string, string> } {
+  const context: Record<string, string> = {};
+  if (who.ip) context.ip = who.ip;
+  if (who.userAgent) context.user_agent = who.userAgent.slice(0, 1024);
+  return { actor: who.actor, ...(Object.keys(context).length > 0 ? { context } : {}) };
+}

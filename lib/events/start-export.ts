@@ -1,3 +1,4 @@
+import { requesterFields, type Requester } from "@/lib/audit/actor";
 import { VigilError } from "@/lib/errors";
 import { CSV_COLUMNS, exportStream, type ExportFormat } from "@/lib/events/export";
 import { startExportRun } from "@/lib/events/export-runs";
@@ -20,9 +21,7 @@ export interface ExportRequest {
   format: ExportFormat;
   reason?: string;
   /** Who exports, and from where: the DATA_EXPORTED event's actor and context. */
-  actor: Record<string, string>;
-  context?: Record<string, string>;
-  source: "api" | "console";
+  who: Requester;
   /** The search page's progress run (polled at /events/export/progress), by the id the page made. */
   progress?: { id: string; userId: string };
 }
@@ -37,14 +36,13 @@ export async function startExport(orgId: string, r: ExportRequest): Promise<Expo
   const record = (records: number, completed: boolean) => ({
     action: "DATA_EXPORTED",
     status: completed ? "success" : "failed",
-    actor: r.actor,
+    ...requesterFields(r.who),
     targets: [{ type: "audit_log", id: orgId, name: "Audit events" }],
-    ...(r.context && Object.keys(r.context).length > 0 ? { context: r.context } : {}),
     ...(r.reason ? { reason: r.reason } : {}),
     metadata: { type: `Audit events ${r.format.toUpperCase()}`, records, fields: [...CSV_COLUMNS], filter: filterText, format: r.format },
   });
   // The export's record is written when it ends: make sure now that it can be, before any byte goes out.
-  const check = toDraft(record(0, true), r.source);
+  const check = toDraft(record(0, true), r.who.source);
   if (!check.ok) throw new VigilError("invalid_request", "this export can't be recorded", check.errors);
   const progress = r.progress
     ? await startExportRun({ id: r.progress.id, orgId, userId: r.progress.userId, format: r.format, filter: filterText, reason: r.reason ?? "" }, r.filter)
@@ -57,7 +55,7 @@ export async function startExport(orgId: string, r: ExportRequest): Promise<Expo
       r.filter,
       r.format,
       async (records, completed) => {
-        await recordEvent(orgId, record(records, completed), r.source);
+        await recordEvent(orgId, record(records, completed), r.who.source);
         await progress?.finish(records, completed);
       },
       progress ? (records) => progress.advance(records) : undefined,

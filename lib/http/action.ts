@@ -69,10 +69,7 @@ async function admit<S extends z.ZodType>(
   if (session.mfaSetupRequired && !opts.allowMfaSetup) return { refusal: { ok: false, code: "mfa_setup", message: "Your organization requires MFA: set it up first." } };
   if (opts.permission && !session.permissions.includes(opts.permission)) return { refusal: { ok: false, code: "forbidden", message: "Your role doesn't allow this action." } };
   const parsed = opts.input.safeParse(formDataToObject(form));
-  if (!parsed.success) {
-    const fieldErrors = zodFieldErrors(parsed.error);
-    return { refusal: { ok: false, code: "invalid_request", message: Object.values(fieldErrors)[0] ?? "Check the highlighted fields.", fieldErrors } };
-  }
+  if (!parsed.success) return { refusal: { ok: false, code: "invalid_request", message: "Check the highlighted fields.", fieldErrors: zodFieldErrors(parsed.error) } };
   return { session, input: parsed.data };
 }
 
@@ -90,7 +87,7 @@ export function consoleAction<S extends z.ZodType>(
   return async (_prev, form) => {
     try {
       const admitted = await admit(opts, form);
-      if ("refusal" in admitted) return admitted.refusal.code === "invalid_request" ? { ...admitted.refusal, message: "Check the highlighted fields." } : admitted.refusal;
+      if ("refusal" in admitted) return admitted.refusal;
       return (await fn(admitted.session, admitted.input)) ?? { ok: true, message: "Saved." };
     } catch (err) {
       // redirect() and notFound() inside an action work by throwing: Next's own check lets them through.
@@ -129,14 +126,16 @@ export function consoleFormAction<S extends z.ZodType>(
       if ("refusal" in admitted) {
         if (admitted.refusal.code === "signed_out") return redirectToSignIn();
         if (admitted.refusal.code === "mfa_setup") redirect("/settings/account?mfa=required");
-        const message = admitted.refusal.code === "forbidden" ? forbidden(opts.what ?? "do this").message : admitted.refusal.message;
+        // No fields to show a message beside: the page shows the first one, or what the role lacks.
+        const { code, fieldErrors, message: said } = admitted.refusal;
+        const message = code === "forbidden" ? forbidden(opts.what).message : (fieldErrors && Object.values(fieldErrors)[0]) || said;
         redirect(`${back}?error=${encodeURIComponent(message)}`);
       }
       back = opts.back(admitted.input);
       next = await fn(admitted.session, admitted.input);
     } catch (err) {
       unstable_rethrow(err);
-      const message = err instanceof VigilError ? err.message : (unexpected(err)?.message ?? "");
+      const message = err instanceof VigilError ? err.message : unexpected(err).message;
       redirect(`${back}?error=${encodeURIComponent(message)}`);
     }
     if (opts.revalidate) revalidatePath(opts.revalidate);

@@ -5,7 +5,7 @@ import { VigilError } from "@/lib/errors";
 import type { Permission } from "@/lib/auth/permissions";
 import { RateLimiter } from "@/lib/auth/rate-limit";
 import type { ApiScope } from "@/lib/auth/scopes";
-import { SESSION_PERMISSION, authenticate, type Principal } from "@/lib/http/principal";
+import { authenticate, type Principal } from "@/lib/http/principal";
 import { env } from "@/lib/env";
 import { zodErrors } from "@/lib/events/schema";
 import { paramsToObject } from "@/lib/events/search-params";
@@ -30,11 +30,9 @@ function rateLimiter(): RateLimiter {
   return limiter;
 }
 
-export function requireScope(principal: Principal, scope: ApiScope, permission?: Permission | null): void {
-  if (principal.can(scope, permission)) return;
-  if (principal.kind === "api_key") throw new VigilError("forbidden", `this API key lacks the '${scope}' scope`);
-  const needed = permission === undefined ? SESSION_PERMISSION[scope] : permission;
-  throw new VigilError("forbidden", needed ? `your role lacks the '${needed}' permission` : `this needs an API key with the '${scope}' scope`);
+export function requireScope(principal: Principal, scope: ApiScope, permission?: Permission): void {
+  const refusal = principal.refusal(scope, permission);
+  if (refusal) throw new VigilError("forbidden", refusal);
 }
 
 export function enforceRateLimit(principal: Principal): void {

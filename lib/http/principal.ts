@@ -2,6 +2,7 @@ import { authenticateApiKey, type ApiKeyPrincipal } from "@/lib/auth/api-keys";
 import type { Permission } from "@/lib/auth/permissions";
 import { hasScope, type ApiScope } from "@/lib/auth/scopes";
 import { getConsoleSession, type ConsoleSession } from "@/lib/auth/session";
+import { personRequester, type Requester } from "@/lib/audit/actor";
 import type { Reader } from "@/lib/audit/reads";
 import { VigilError } from "@/lib/errors";
 import { clientIp } from "@/lib/net/client-ip";
@@ -17,24 +18,20 @@ import { isCrossSite } from "@/lib/http/same-site";
  * export needs events:export, as in the console). Writing integrator events is for keys only.
  */
 
-export interface Principal {
+/** A Requester: the trail's actor, address and source for what it asks (DATA_EXPORTED, REPORT_DOWNLOADED). */
+export interface Principal extends Requester {
   kind: "api_key" | "session";
   orgId: string;
   /** Rate limits count per principal: the key, or the person. */
   limitKey: string;
-  /** The trail's actor for what this principal does (DATA_EXPORTED, REPORT_DOWNLOADED). */
-  actor: { type: "api"; id: string; name: string } | { type: "user"; id: string; email: string; name: string };
-  /** The ingest source of its records. */
-  source: "api" | "console";
   /** The person reading, when it is one: reads are recorded by the org's policy, as in the console. */
   reader: Reader | null;
-  ip: string | undefined;
-  userAgent: string | undefined;
-  can(scope: ApiScope, permission?: Permission | null): boolean;
+  /** Why this principal may not use `scope` (a person: `permission`, else the scope's usual one), or null when it may. */
+  refusal(scope: ApiScope, permission?: Permission): string | null;
 }
 
 /** The permission a person needs for each scope; null: not for people. */
-export const SESSION_PERMISSION: Record<ApiScope, Permission | null> = {
+const SESSION_PERMISSION: Record<ApiScope, Permission | null> = {
   "events:read": "events:read",
   "reports:read": "reports:download",
   "events:write": null,
@@ -44,6 +41,7 @@ export const SESSION_PERMISSION: Record<ApiScope, Permission | null> = {
 const bearer = () => ({ "WWW-Authenticate": "Bearer" });
 
 export function keyPrincipal(key: ApiKeyPrincipal, req: Request): Principal {
+  const refusal = (scope: ApiScope): string | null => (hasScope(key.scopes, scope) ? null : `this API key lacks the '${scope}' scope`);
   return {
     kind: "api_key",
     orgId: key.orgId,
@@ -53,24 +51,23 @@ export function keyPrincipal(key: ApiKeyPrincipal, req: Request): Principal {
     reader: null,
     ip: clientIp(req),
     userAgent: req.headers.get("user-agent") ?? undefined,
-    can: (scope) => hasScope(key.scopes, scope),
+    refusal,
   };
 }
 
 export function sessionPrincipal(session: ConsoleSession): Principal {
+  const refusal = (scope: ApiScope, permission?: Permission): string | null => {
+    if (SESSION_PERMISSION[scope] === null) return `this needs an API key with the '${scope}' scope`;
+    const needed = permission ?? SESSION_PERMISSION[scope]!;
+    return session.permissions.includes(needed) ? null : `your role lacks the '${needed}' permission`;
+  };
   return {
     kind: "session",
     orgId: session.org.id,
     limitKey: `user:${session.user.id}`,
-    actor: { type: "user", id: session.actor.id, email: session.actor.email, name: session.actor.name },
-    source: "console",
+    ...personRequester(session.actor),
     reader: session,
-    ip: session.ip ?? undefined,
-    userAgent: session.userAgent ?? undefined,
-    can: (scope, permission) => {
-      const needed = permission === undefined ? SESSION_PERMISSION[scope] : permission;
-      return needed !== null && SESSION_PERMISSION[scope] !== null && session.permissions.includes(needed);
-    },
+    refusal,
   };
 }
 

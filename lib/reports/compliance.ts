@@ -84,10 +84,11 @@ export interface DeletionRequest {
 export const DELETION_REQUESTS_LISTED = 20;
 
 /**
- * A GDPR or LGPD deletion request, as an org records one in its own events. search_text (the
- * lower-cased free text, trigram-indexed) narrows first; the reason and action then decide.
+ * A GDPR or LGPD deletion request, as an org records one in its own events: the reason and
+ * the action decide. (Not narrowed by search_text: it is cut at 2,000 characters and empty
+ * for restored events, so a request could go uncounted.)
  */
-const DELETION_REQUEST_SQL = `search_text ~ '(gdpr|lgpd)' and reason ~* '(gdpr|lgpd)'
+const DELETION_REQUEST_SQL = `reason ~* '(gdpr|lgpd)'
   and (reason ~* '(delet|eras|remov|forget|esquec|elimin|exclu)' or action ~ '_(DELETED|ERASED|REMOVED|PURGED)$')`;
 
 /** Checkpoints older than this are flagged: the verify job signs hourly. */
@@ -124,14 +125,14 @@ export async function complianceReport(
     p.actors = Number(actors.rows[0]?.n ?? 0);
 
     const range = "org_id = $1 and occurred_at >= $2 and occurred_at < $3";
-    const requests = await db.query<{ n: number }>(`select count(*)::bigint as n from audit_events where ${range} and ${DELETION_REQUEST_SQL}`, [orgId, period.from, period.to]);
-    const listed = await db.query<{ id: string; seq: number; occurred_at: Date; action: string; by: string | null; targets: Array<{ type: string; id: string; name?: string }>; reason: string }>(
-      `select id, seq, occurred_at, action, coalesce(actor_email, actor_id) as by, targets, reason from audit_events
-       where ${range} and ${DELETION_REQUEST_SQL} order by occurred_at, seq limit ${DELETION_REQUESTS_LISTED}`,
+    // One read: the first rows, and the count of all of them (0 when none matched).
+    const listed = await db.query<{ id: string; seq: number; occurred_at: Date; action: string; by: string | null; targets: Array<{ type: string; id: string; name?: string }>; reason: string; total: number }>(
+      `select id, seq, occurred_at, action, coalesce(actor_email, actor_id) as by, targets, reason, count(*) over ()::bigint as total
+       from audit_events where ${range} and ${DELETION_REQUEST_SQL} order by occurred_at, seq limit ${DELETION_REQUESTS_LISTED}`,
       [orgId, period.from, period.to],
     );
     p.deletion_requests = {
-      count: Number(requests.rows[0]?.n ?? 0),
+      count: Number(listed.rows[0]?.total ?? 0),
       listed: listed.rows.map((r) => {
         const t = r.targets[0];
         return { id: r.id, seq: r.seq, occurred_at: r.occurred_at.toISOString(), action: r.action, by: r.by, target: t ? `${t.type} ${t.name ?? t.id}` : null, reason: r.reason };

@@ -1,4 +1,5 @@
 import { recordEvent } from "@/lib/events/ingest";
+import { requesterFields, type Requester } from "@/lib/audit/actor";
 import { verifyOrg } from "@/lib/integrity/verify-job";
 import type { ChainCheck } from "@/lib/reports/security";
 import { formatBytes } from "@/lib/reports/format";
@@ -30,21 +31,15 @@ export interface DownloadRecord {
   period: ReportPeriod;
   format: ReportFormat;
   sizeBytes: number;
-  actor: { type: "api" | "user"; id: string; name?: string; email?: string };
-  ip?: string;
-  userAgent?: string;
+  who: Requester;
 }
 
 /** Records REPORT_DOWNLOADED (report, period, format, size); awaited, so no record means no file. */
-export async function recordReportDownload(orgId: string, d: DownloadRecord, source: "api" | "console"): Promise<void> {
-  const context: Record<string, string> = {};
-  if (d.ip) context.ip = d.ip;
-  if (d.userAgent) context.user_agent = d.userAgent.slice(0, 1024);
+export async function recordReportDownload(orgId: string, d: DownloadRecord): Promise<void> {
   await recordEvent(orgId, {
     action: "REPORT_DOWNLOADED",
-    actor: d.actor,
+    ...requesterFields(d.who),
     targets: [{ type: "report", id: `${d.report}:${periodKey(d.period)}`, name: d.title }],
-    ...(Object.keys(context).length > 0 ? { context } : {}),
     metadata: {
       report: d.report,
       period: periodKey(d.period),
@@ -54,10 +49,10 @@ export async function recordReportDownload(orgId: string, d: DownloadRecord, sou
       size: formatBytes(d.sizeBytes),
       size_bytes: d.sizeBytes,
     },
-  }, source);
+  }, d.who.source);
 }
 
-/** "vigil-security-report-acme-2026-11-26.pdf" */
-export function reportFileName(report: string, orgSlug: string, at: Date, format: ReportFormat): string {
-  return `vigil-${report}-report-${orgSlug}-${at.toISOString().slice(0, 10)}.${format}`;
+/** "vigil-security-report-acme-2026-11-26.pdf": `stamp` is the day it was made, or the month a kept report covers. */
+export function reportFileName(report: string, orgSlug: string, stamp: string, format: ReportFormat): string {
+  return `vigil-${report}-report-${orgSlug}-${stamp}.${format}`;
 }

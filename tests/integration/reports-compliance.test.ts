@@ -72,6 +72,18 @@ describe("GET /api/v1/reports/compliance", () => {
     expect(art17.evidence).not.toContain("content_hash");
   });
 
+  it("counts every deletion request but lists the first 20, oldest first", async () => {
+    const { apiKey } = await newOrg(["events:write", "reports:read"]);
+    const events = Array.from({ length: 23 }, (_, i) => ({
+      action: "CONTACT_DELETED", category: "data", occurred_at: new Date(Date.now() - (60 - i) * 60_000).toISOString(),
+      targets: [{ type: "contact", id: `c-${i}` }], reason: "GDPR Art. 17 erasure",
+    }));
+    expect((await call(POST, { key: apiKey.key, path: "/api/v1/events", body: { events } })).status).toBeLessThan(300);
+    const d = (await call(compliance, { key: apiKey.key, path: "/api/v1/reports/compliance?period=24h" })).json.trail.processing.deletion_requests;
+    expect(d.count).toBe(23);
+    expect(d.listed.map((x: any) => x.target)).toEqual(Array.from({ length: 20 }, (_, i) => `contact c-${i}`));
+  });
+
   it("requires the reports:read scope", async () => {
     const readOnly = await newOrg(["events:read", "events:write"]);
     expect((await call(compliance, { key: readOnly.apiKey.key, path: "/api/v1/reports/compliance" })).status).toBe(403);

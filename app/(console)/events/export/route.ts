@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { consoleRoute } from "@/lib/http/console-route";
-import { actorFields } from "@/lib/audit/actor";
+import { personRequester } from "@/lib/audit/actor";
 import { VigilError } from "@/lib/errors";
 import { EXPORT_FORMATS } from "@/lib/events/export";
 import { parseSearchQuery, queryToFilter } from "@/lib/events/search-params";
@@ -41,8 +41,7 @@ export const GET = consoleRoute({ permission: "events:export", what: "export eve
     filter: queryToFilter(parseSearchQuery(params)),
     format,
     reason,
-    ...(actorFields(session.actor) as { actor: Record<string, string>; context: Record<string, string> }),
-    source: "console",
+    who: personRequester(session.actor),
     progress: exportId ? { id: exportId, userId: session.actor.id } : undefined,
   });
   return new Response(file.body, { headers: file.headers });

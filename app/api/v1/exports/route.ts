@@ -12,9 +12,7 @@ export const GET = apiRoute({ scope: "events:read", permission: "events:export",
     filter: queryToFilter(query),
     format: query.format,
     reason: query.reason,
-    actor: principal.actor,
-    context: { ...(principal.ip ? { ip: principal.ip } : {}), ...(principal.kind === "session" && principal.userAgent ? { user_agent: principal.userAgent.slice(0, 1024) } : {}) },
-    source: principal.source,
+    who: principal,
   });
   return new Response(file.body, { headers: file.headers });
 });

@@ -1,4 +1,5 @@
 import { consoleRoute } from "@/lib/http/console-route";
+import { personRequester } from "@/lib/audit/actor";
 import { VigilError } from "@/lib/errors";
 import { REPORT_TITLES, type ReportName } from "@/lib/reports/download-report";
 import { periodFromForm } from "@/lib/reports/period";
@@ -19,11 +20,7 @@ export const GET = consoleRoute<{ report: string }>(
       report: params.report as ReportName,
       period,
       format: "pdf",
-      generatedBy: { type: "user", id: session.user.id, name: `${session.user.name} <${session.user.email}>` },
-      actor: { type: "user", id: session.user.id, email: session.user.email, name: session.user.name },
-      ip: session.ip ?? undefined,
-      userAgent: session.userAgent ?? undefined,
-      source: "console",
+      who: personRequester(session.actor),
     });
     return new Response(new Uint8Array(body), { headers });
   },

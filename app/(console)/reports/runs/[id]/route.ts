@@ -1,4 +1,5 @@
 import { consoleRoute } from "@/lib/http/console-route";
+import { personRequester } from "@/lib/audit/actor";
 import { downloadKeptReport } from "@/lib/reports/download-report";
 
 export const runtime = "nodejs";
@@ -8,12 +9,7 @@ export const dynamic = "force-dynamic";
 export const GET = consoleRoute<{ id: string }>(
   { permission: "reports:download", what: "download reports", sameSite: "Download reports from the Reports page" },
   async ({ session, params }) => {
-    const file = await downloadKeptReport(session.org.id, params.id, {
-      actor: { type: "user", id: session.actor.id, email: session.actor.email, name: session.actor.name },
-      ip: session.ip ?? undefined,
-      userAgent: session.userAgent ?? undefined,
-      source: "console",
-    });
+    const file = await downloadKeptReport(session.org.id, params.id, personRequester(session.actor));
     return new Response(new Uint8Array(file.body), { headers: file.headers });
   },
 );
