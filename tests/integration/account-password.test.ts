@@ -1,13 +1,10 @@
-// First: Next's request scope (AsyncLocalStorage) must exist before any Next module loads.
-import { inNextRequest, navigation, sessionCookie } from "@/tests/helpers/next-request";
-import { describe, expect, it } from "vitest";
-import { isValidElement } from "react";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sessionCookie, testApp, type TestApp } from "@/tests/helpers/http-app";
 import { VigilError } from "@/lib/errors";
 import { changeOwnPassword } from "@/lib/console/account-password";
 import { startUserSession } from "@/lib/auth/user-sessions";
 import { attemptSignIn, MAX_FAILED_ATTEMPTS } from "@/lib/auth/sign-in";
 import { PASSWORD, eventsOf, nextIp, orgWithUser, type TestUser } from "@/tests/integration/console-fixtures";
-import ApiKeysPage from "@/app/(console)/settings/api-keys/page";
 
 /** Changing your own password (issue 10, findings 1 and 7): it ends every other session at once. */
 
@@ -15,14 +12,18 @@ const NEW = "a brand new passphrase 42";
 const codeOf = (e: unknown) => (e instanceof VigilError ? `${e.code}:${Object.keys(e.fieldErrors ?? {}).join(",")}` : String(e));
 const refusedWith = (p: Promise<unknown>, code: string) => expect(p).rejects.toSatisfy((e: unknown) => codeOf(e) === code);
 
+let app: TestApp;
+beforeAll(async () => {
+  app = await testApp();
+}, 240_000);
+
+/** Whether this session still opens the API keys page (or is sent to sign in). */
 async function opensApiKeys(user: TestUser, sid: string, orgId: string): Promise<boolean> {
   const cookie = `${await sessionCookie(user, sid)}; vigil-org=${orgId}`;
-  const scope = await inNextRequest({ path: "/settings/api-keys", headers: { cookie, "x-forwarded-for": "192.0.2.61" }, phase: "render" }, () => ApiKeysPage());
-  if (scope.error) {
-    if (navigation(scope.error)?.redirect?.startsWith("/sign-in")) return false;
-    throw scope.error;
-  }
-  return isValidElement(scope.result);
+  const page = await app.fetch("/settings/api-keys", { headers: { cookie, "x-forwarded-for": "192.0.2.61" } });
+  if (page.status === 307 && page.location?.includes("/sign-in")) return false;
+  if (page.status !== 200 || !page.text.includes("API keys")) throw new Error(`/settings/api-keys answered ${page.status} ${page.location ?? ""}`);
+  return true;
 }
 
 describe("changing your own password", () => {

@@ -1,14 +1,6 @@
-// Next.js reads its request stores from globalThis, set up by this import: it stays first.
-import "next/dist/server/node-environment-baseline";
-import { workAsyncStorage } from "next/dist/server/app-render/work-async-storage.external";
-import { workUnitAsyncStorage } from "next/dist/server/app-render/work-unit-async-storage.external";
-import { createRequestStoreForAPI } from "next/dist/server/async-storage/request-store";
-import { sessionCookie } from "@/tests/helpers/next-request";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { formData, sessionCookie, testApp, type TestApp } from "@/tests/helpers/http-app";
 import { GET as getBlocklist } from "@/app/api/v1/blocklist/route";
-import { addChannelAction, removeChannelAction, rotateSecretAction, updateChannelAction, updateRuleAction } from "@/app/(console)/settings/alerts/actions";
-import AlertRulesPage from "@/app/(console)/settings/alerts/page";
-import { NoAccess } from "@/components/console/no-access";
 import type { ActionState } from "@/lib/http/action";
 import { attemptSignIn } from "@/lib/auth/sign-in";
 import { SETTINGS_NAV, visible } from "@/lib/console/navigation";
@@ -32,29 +24,28 @@ import { person } from "../helpers/actors";
 
 const MIN = 60_000;
 
-/**
- * Runs `fn` the way Next.js runs a server action or a page: inside its request stores,
- * with the session cookie next-auth sets at sign-in, so the real session code decides who
- * is asking and what their role allows.
- */
-async function as<T>(user: TestUser, fn: () => Promise<T>): Promise<T> {
-  const headers = new Headers({
-    cookie: await sessionCookie(user), host: "localhost", "x-forwarded-host": "localhost", "x-forwarded-proto": "http", "x-forwarded-for": "192.0.2.9",
-  });
-  const store = createRequestStoreForAPI({ headers } as never, new URL("http://localhost/settings/alerts"), undefined as never, () => {}, undefined as never, undefined);
-  (store as { phase: string }).phase = "action";
-  const work = { page: "/settings/alerts", route: "/settings/alerts", incrementalCache: {}, forceStatic: false, dynamicShouldError: false, isStaticGeneration: false };
-  return workAsyncStorage.run(work as never, () => workUnitAsyncStorage.run(store as never, fn));
+let app: TestApp;
+beforeAll(async () => {
+  app = await testApp();
+}, 240_000);
+
+const ACTIONS = "app/(console)/settings/alerts/actions.ts";
+type AlertAction = "addChannelAction" | "removeChannelAction" | "rotateSecretAction" | "updateChannelAction" | "updateRuleAction";
+const headersOf = async (user: TestUser) => ({ cookie: await sessionCookie(user), "x-forwarded-for": "192.0.2.9" });
+
+/** Submits the page's form as the person's browser does: the real session decides who is asking. */
+async function submit(user: TestUser, action: AlertAction, fields: Record<string, string | string[]>): Promise<ActionState> {
+  const answer = await app.action(ACTIONS, action, [null, formData(fields)], await headersOf(user));
+  if (answer.status !== 200) throw new Error(`${action} answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+  return answer.result as ActionState;
 }
 
-function form(fields: Record<string, string | string[]>): FormData {
-  const fd = new FormData();
-  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) fd.append(k, x);
-  return fd;
+/** Whether Settings → Alert rules shows this person the page or "You don't have access". */
+async function rulesPage(user: TestUser): Promise<"shown" | "no access"> {
+  const page = await app.fetch("/settings/alerts", { headers: await headersOf(user) });
+  if (page.status !== 200) throw new Error(`/settings/alerts answered ${page.status}`);
+  return page.text.includes('data-testid="no-access"') ? "no access" : "shown";
 }
-
-const submit = (user: TestUser, action: (prev: ActionState, fd: FormData) => Promise<ActionState>, fields: Record<string, string | string[]>) =>
-  as(user, () => action(null, form(fields)));
 
 /** The brute-force form as the page sends it: every field, flags only when ticked. */
 const bruteForceForm = (over: Record<string, string> = {}) => ({
@@ -83,14 +74,14 @@ describe("Settings → Alert rules", () => {
 
   it("refuses bad values with an error naming the field, and saves nothing", async () => {
     const { orgId, user } = await orgWithUser("admin");
-    expect(await submit(user, updateRuleAction, bruteForceForm({ threshold: "1" }))).toMatchObject({ ok: false, fieldErrors: { threshold: "must be at least 2" } });
-    expect(await submit(user, updateRuleAction, bruteForceForm({ window_minutes: "ten" }))).toMatchObject({ ok: false, fieldErrors: { window_minutes: "enter a whole number" } });
-    expect(await submit(user, updateRuleAction, bruteForceForm({ window_minutes: "" }))).toMatchObject({ ok: false, fieldErrors: { window_minutes: "enter a whole number" } });
-    expect(await submit(user, updateRuleAction, bruteForceForm({ ipv4_prefix: "33" }))).toMatchObject({ ok: false, fieldErrors: { ipv4_prefix: "must be at most 32" } });
-    expect(await submit(user, updateRuleAction, bruteForceForm({ threshold: "8", critical_count: "6" }))).toMatchObject({ ok: false, fieldErrors: { critical_count: "must be at least the threshold" } });
-    expect(await submit(user, updateRuleAction, { rule: "off_hours", enabled: "on", actions: "LOGIN_SUCCESS, drop table;", exceptions: "" }))
+    expect(await submit(user, "updateRuleAction", bruteForceForm({ threshold: "1" }))).toMatchObject({ ok: false, fieldErrors: { threshold: "must be at least 2" } });
+    expect(await submit(user, "updateRuleAction", bruteForceForm({ window_minutes: "ten" }))).toMatchObject({ ok: false, fieldErrors: { window_minutes: "enter a whole number" } });
+    expect(await submit(user, "updateRuleAction", bruteForceForm({ window_minutes: "" }))).toMatchObject({ ok: false, fieldErrors: { window_minutes: "enter a whole number" } });
+    expect(await submit(user, "updateRuleAction", bruteForceForm({ ipv4_prefix: "33" }))).toMatchObject({ ok: false, fieldErrors: { ipv4_prefix: "must be at most 32" } });
+    expect(await submit(user, "updateRuleAction", bruteForceForm({ threshold: "8", critical_count: "6" }))).toMatchObject({ ok: false, fieldErrors: { critical_count: "must be at least the threshold" } });
+    expect(await submit(user, "updateRuleAction", { rule: "off_hours", enabled: "on", actions: "LOGIN_SUCCESS, drop table;", exceptions: "" }))
       .toMatchObject({ ok: false, fieldErrors: { actions: expect.stringContaining("must be an action name") } });
-    expect(await submit(user, updateRuleAction, { rule: "not_a_rule", enabled: "on" })).toMatchObject({ ok: false, fieldErrors: { rule: "is not a rule" } });
+    expect(await submit(user, "updateRuleAction", { rule: "not_a_rule", enabled: "on" })).toMatchObject({ ok: false, fieldErrors: { rule: "is not a rule" } });
     const { rows } = await pool().query("select count(*)::int as n from alert_rules where org_id = $1 and config <> '{}'", [orgId]);
     expect(rows[0].n).toBe(0);
     expect(await eventsOf(orgId, "SETTINGS_CHANGED")).toEqual([]);
@@ -104,7 +95,7 @@ describe("Settings → Alert rules", () => {
     await ingestEvents(orgId, [3, 2, 1].map((m, i) => failedLogin("198.51.100.61", `a${i}@client.example`, m)));
     expect(await detect(orgId)).toEqual([]);
 
-    const saved = await submit(user, updateRuleAction, bruteForceForm({ threshold: "3", window_minutes: "5", open_incident: "on" }));
+    const saved = await submit(user, "updateRuleAction", bruteForceForm({ threshold: "3", window_minutes: "5", open_incident: "on" }));
     expect(saved).toEqual({ ok: true, message: "Rule saved." });
     const [event] = await eventsOf(orgId, "SETTINGS_CHANGED");
     expect(event).toMatchObject({ actor_email: user.email, source: "console", category: "settings", ip: "192.0.2.9" });
@@ -115,7 +106,7 @@ describe("Settings → Alert rules", () => {
       { field: "brute_force.open_incident", before: false, after: true },
     ]);
     // The same values again change nothing and record nothing.
-    expect(await submit(user, updateRuleAction, bruteForceForm({ threshold: "3", window_minutes: "5", open_incident: "on" }))).toMatchObject({ ok: true, message: "Nothing changed." });
+    expect(await submit(user, "updateRuleAction", bruteForceForm({ threshold: "3", window_minutes: "5", open_incident: "on" }))).toMatchObject({ ok: true, message: "Nothing changed." });
     expect(await eventsOf(orgId, "SETTINGS_CHANGED")).toHaveLength(1);
 
     // Three failures within 5 minutes now raise an alert, and the rule opens its incident.
@@ -128,7 +119,7 @@ describe("Settings → Alert rules", () => {
     expect(incidents).toEqual([{ created_by: "Vigil" }]);
 
     // Disabled: nothing more is raised.
-    expect(await submit(user, updateRuleAction, { ...bruteForceForm({ threshold: "3", window_minutes: "5" }), enabled: "" })).toMatchObject({ ok: true });
+    expect(await submit(user, "updateRuleAction", { ...bruteForceForm({ threshold: "3", window_minutes: "5" }), enabled: "" })).toMatchObject({ ok: true });
     expect((await eventsOf(orgId, "SETTINGS_CHANGED")).at(-1)!.changes).toEqual(expect.arrayContaining([{ field: "brute_force.enabled", before: true, after: false }]));
     await ingestEvents(orgId, [3, 2, 1].map((m, i) => failedLogin("198.51.100.64", `d${i}@client.example`, m)));
     expect(await detect(orgId)).toHaveLength(1);
@@ -140,15 +131,15 @@ describe("Settings → Alert rules", () => {
     const agent = await addUser(orgId, "agent");
     const manager = await addUser(orgId, "manager");
     for (const who of [director, agent]) {
-      expect(await submit(who, updateRuleAction, bruteForceForm({ threshold: "3" }))).toMatchObject({ ok: false, message: "Your role doesn't allow this action." });
-      expect(await submit(who, addChannelAction, { kind: "email", target: "x@company.com", minSeverity: "info" })).toMatchObject({ ok: false, message: "Your role doesn't allow this action." });
-      expect((await as(who, () => AlertRulesPage())).type).toBe(NoAccess);
+      expect(await submit(who, "updateRuleAction", bruteForceForm({ threshold: "3" }))).toMatchObject({ ok: false, message: "Your role doesn't allow this action." });
+      expect(await submit(who, "addChannelAction", { kind: "email", target: "x@company.com", minSeverity: "info" })).toMatchObject({ ok: false, message: "Your role doesn't allow this action." });
+      expect(await rulesPage(who)).toBe("no access");
     }
     expect(await ruleSettings(orgId)).toMatchObject({ brute_force: { config: { threshold: 5 } } });
     expect(await listAlertChannels(orgId)).toEqual([]);
     expect(await eventsOf(orgId, "SETTINGS_CHANGED")).toEqual([]);
     // The page itself renders for a manager.
-    expect((await as(manager, () => AlertRulesPage())).type).not.toBe(NoAccess);
+    expect(await rulesPage(manager)).toBe("shown");
     const labels = (role: string) => visible(SETTINGS_NAV, BUILT_IN_ROLES[role]!.permissions).map((e) => e.label);
     expect(labels("manager")).toContain("Alert rules");
     expect(labels("director")).not.toContain("Alert rules");
@@ -157,17 +148,17 @@ describe("Settings → Alert rules", () => {
 
   it("adds, edits, rotates and removes channels; the webhook secret is shown once and never recorded", async () => {
     const { orgId, user } = await orgWithUser("admin");
-    expect(await submit(user, addChannelAction, { kind: "email", target: "secops@company.com, not-an-address", minSeverity: "warning" }))
+    expect(await submit(user, "addChannelAction", { kind: "email", target: "secops@company.com, not-an-address", minSeverity: "warning" }))
       .toMatchObject({ ok: false, fieldErrors: { target: "'not-an-address' is not an e-mail address" } });
-    expect(await submit(user, addChannelAction, { kind: "webhook", target: "ftp://hooks.example/x", minSeverity: "warning" }))
+    expect(await submit(user, "addChannelAction", { kind: "webhook", target: "ftp://hooks.example/x", minSeverity: "warning" }))
       .toMatchObject({ ok: false, fieldErrors: { target: "enter an http(s) URL" } });
-    expect(await submit(user, addChannelAction, { kind: "webhook", target: "https://user:pw@hooks.example/x", minSeverity: "warning" }))
+    expect(await submit(user, "addChannelAction", { kind: "webhook", target: "https://user:pw@hooks.example/x", minSeverity: "warning" }))
       .toMatchObject({ ok: false, fieldErrors: { target: expect.stringContaining("credentials") } });
-    expect(await submit(user, addChannelAction, { kind: "pager", target: "x", minSeverity: "warning" })).toMatchObject({ ok: false, fieldErrors: { kind: "choose e-mail or webhook" } });
+    expect(await submit(user, "addChannelAction", { kind: "pager", target: "x", minSeverity: "warning" })).toMatchObject({ ok: false, fieldErrors: { kind: "choose e-mail or webhook" } });
     expect(await listAlertChannels(orgId)).toEqual([]);
 
-    expect(await submit(user, addChannelAction, { kind: "email", target: "SecOps@company.com; oncall@company.com", minSeverity: "warning" })).toMatchObject({ ok: true });
-    const added = await submit(user, addChannelAction, { kind: "webhook", target: "https://hooks.example/vigil", minSeverity: "critical" });
+    expect(await submit(user, "addChannelAction", { kind: "email", target: "SecOps@company.com; oncall@company.com", minSeverity: "warning" })).toMatchObject({ ok: true });
+    const added = await submit(user, "addChannelAction", { kind: "webhook", target: "https://hooks.example/vigil", minSeverity: "critical" });
     expect(added).toMatchObject({ ok: true, secret: { values: [expect.stringMatching(/^whsec_/)] } });
     const secret = added!.secret!.values[0]!;
     const channels = await listAlertChannels(orgId);
@@ -178,14 +169,14 @@ describe("Settings → Alert rules", () => {
     expect(JSON.stringify(channels)).not.toContain(secret);
     const hook = channels[1]!;
 
-    expect(await submit(user, updateChannelAction, { id: hook.id, target: "not a url", minSeverity: "critical", enabled: "on" })).toMatchObject({ ok: false, fieldErrors: { target: "enter an http(s) URL" } });
-    expect(await submit(user, updateChannelAction, { id: hook.id, target: "https://hooks.example/v2", minSeverity: "warning" })).toMatchObject({ ok: true, message: "Channel saved." });
-    const rotated = await submit(user, rotateSecretAction, { id: hook.id });
+    expect(await submit(user, "updateChannelAction", { id: hook.id, target: "not a url", minSeverity: "critical", enabled: "on" })).toMatchObject({ ok: false, fieldErrors: { target: "enter an http(s) URL" } });
+    expect(await submit(user, "updateChannelAction", { id: hook.id, target: "https://hooks.example/v2", minSeverity: "warning" })).toMatchObject({ ok: true, message: "Channel saved." });
+    const rotated = await submit(user, "rotateSecretAction", { id: hook.id });
     const secret2 = rotated!.secret!.values[0]!;
     expect(secret2).toMatch(/^whsec_/);
     expect(secret2).not.toBe(secret);
-    expect(await submit(user, removeChannelAction, { id: channels[0]!.id })).toMatchObject({ ok: true });
-    expect(await submit(user, removeChannelAction, { id: channels[0]!.id })).toMatchObject({ ok: false, message: "That channel doesn't exist." });
+    expect(await submit(user, "removeChannelAction", { id: channels[0]!.id })).toMatchObject({ ok: true });
+    expect(await submit(user, "removeChannelAction", { id: channels[0]!.id })).toMatchObject({ ok: false, message: "That channel doesn't exist." });
     expect((await listAlertChannels(orgId)).map((c) => [c.kind, c.target, c.min_severity, c.enabled])).toEqual([["webhook", "https://hooks.example/v2", "warning", false]]);
 
     const trail = await eventsOf(orgId, "SETTINGS_CHANGED");
@@ -203,7 +194,7 @@ describe("Settings → Alert rules", () => {
 
     // Another org's channel id is not found.
     const other = await orgWithUser("admin");
-    expect(await submit(other.user, rotateSecretAction, { id: hook.id })).toMatchObject({ ok: false, message: "That channel doesn't exist." });
+    expect(await submit(other.user, "rotateSecretAction", { id: hook.id })).toMatchObject({ ok: false, message: "That channel doesn't exist." });
   });
 });
 

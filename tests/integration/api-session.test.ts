@@ -1,10 +1,5 @@
-// Sets up Next's request scope: must stay the first import (tests/helpers/next-request.ts).
-import { inNextRequest, sessionCookie } from "@/tests/helpers/next-request";
-import { NextRequest } from "next/server";
-import { describe, expect, it } from "vitest";
-import { GET as searchRoute } from "@/app/api/v1/events/route";
-import { GET as eventRoute } from "@/app/api/v1/events/[id]/route";
-import { GET as exportRoute } from "@/app/api/v1/exports/route";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sessionCookie, testApp, type TestApp } from "@/tests/helpers/http-app";
 import { pool } from "@/lib/db/pool";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { eventsOf, orgWithUser } from "@/tests/integration/console-fixtures";
@@ -15,16 +10,14 @@ import { eventsOf, orgWithUser } from "@/tests/integration/console-fixtures";
  * site started is refused (the cookie would go along with a link).
  */
 
-type Handler = (req: NextRequest, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+let app: TestApp;
+beforeAll(async () => {
+  app = await testApp();
+}, 240_000);
 
-async function call(handler: unknown, url: string, headers: Record<string, string>, params: Record<string, string> = {}) {
-  const req = new NextRequest(new URL(url, "http://localhost"), { headers });
-  const scope = await inNextRequest({ path: url, headers }, async () => {
-    const res = await (handler as Handler)(req, { params: Promise.resolve(params) });
-    return { status: res.status, body: await res.text() };
-  });
-  if (scope.error) throw scope.error;
-  return scope.result!;
+async function call(url: string, headers: Record<string, string>) {
+  const answer = await app.fetch(url, { headers });
+  return { status: answer.status, body: answer.text };
 }
 
 const recordReads = (orgId: string) => pool().query("update organizations set record_reads = true where id = $1", [orgId]);
@@ -34,13 +27,13 @@ describe("GET /api/v1 with a console session", () => {
     const { orgId, user } = await orgWithUser("director");
     await recordReads(orgId);
     const headers = { cookie: await sessionCookie(user), "sec-fetch-site": "same-origin" };
-    const page = await call(searchRoute, "/api/v1/events?action=EVENTS_SEARCHED", headers);
+    const page = await call("/api/v1/events?action=EVENTS_SEARCHED", headers);
     expect(page.status).toBe(200);
     const searched = await eventsOf(orgId, "EVENTS_SEARCHED");
     expect(searched).toHaveLength(1);
     expect(searched[0]).toMatchObject({ actor_email: user.email, source: "console" });
-    const id = (JSON.parse((await call(searchRoute, "/api/v1/events?action=EVENTS_SEARCHED", headers)).body) as { data: { id: string }[] }).data[0]!.id;
-    expect((await call(eventRoute, `/api/v1/events/${id}`, headers, { id })).status).toBe(200);
+    const id = (JSON.parse((await call("/api/v1/events?action=EVENTS_SEARCHED", headers)).body) as { data: { id: string }[] }).data[0]!.id;
+    expect((await call(`/api/v1/events/${id}`, headers)).status).toBe(200);
     expect(await eventsOf(orgId, "EVENT_VIEWED")).toHaveLength(1);
   });
 
@@ -48,24 +41,24 @@ describe("GET /api/v1 with a console session", () => {
     const { orgId } = await orgWithUser("director");
     await recordReads(orgId);
     const { key } = await createApiKey(orgId, { name: "reader", scopes: ["events:read"], createdBy: { label: "test" } });
-    expect((await call(searchRoute, "/api/v1/events", { authorization: `Bearer ${key}` })).status).toBe(200);
+    expect((await call("/api/v1/events", { authorization: `Bearer ${key}` })).status).toBe(200);
     expect(await eventsOf(orgId, "EVENTS_SEARCHED")).toEqual([]);
   });
 
   it("a role without events:export can't export through the API either; one with it can, recorded in the person's name", async () => {
     const director = await orgWithUser("director");
-    const refused = await call(exportRoute, "/api/v1/exports?format=ndjson&reason=audit", { cookie: await sessionCookie(director.user) });
+    const refused = await call("/api/v1/exports?format=ndjson&reason=audit", { cookie: await sessionCookie(director.user) });
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.body)).toMatchObject({ error: { code: "forbidden", message: "your role lacks the 'events:export' permission" } });
     const auditor = await orgWithUser("auditor");
-    const ok = await call(exportRoute, "/api/v1/exports?format=ndjson&reason=audit", { cookie: await sessionCookie(auditor.user), "sec-fetch-site": "none" });
+    const ok = await call("/api/v1/exports?format=ndjson&reason=audit", { cookie: await sessionCookie(auditor.user), "sec-fetch-site": "none" });
     expect(ok.status).toBe(200);
     expect(await eventsOf(auditor.orgId, "DATA_EXPORTED")).toEqual([expect.objectContaining({ actor_email: auditor.user.email, reason: "audit", source: "console" })]);
   });
 
   it.each(["cross-site", "same-site"])("Sec-Fetch-Site: %s is refused for a session (403) and records nothing", async (site) => {
     const { orgId, user } = await orgWithUser("admin");
-    const answer = await call(exportRoute, "/api/v1/exports?format=ndjson&reason=audit", { cookie: await sessionCookie(user), "sec-fetch-site": site });
+    const answer = await call("/api/v1/exports?format=ndjson&reason=audit", { cookie: await sessionCookie(user), "sec-fetch-site": site });
     expect(answer.status).toBe(403);
     expect(await eventsOf(orgId, "DATA_EXPORTED")).toEqual([]);
   });
@@ -73,8 +66,8 @@ describe("GET /api/v1 with a console session", () => {
   it("a bad key is refused even with a session cookie beside it, and no credentials at all is 401", async () => {
     const { user } = await orgWithUser("admin");
     const cookie = await sessionCookie(user);
-    expect((await call(searchRoute, "/api/v1/events", { cookie, authorization: "Bearer vgl_not_a_real_key_at_all_000000" })).status).toBe(401);
-    const none = await call(searchRoute, "/api/v1/events", {});
+    expect((await call("/api/v1/events", { cookie, authorization: "Bearer vgl_not_a_real_key_at_all_000000" })).status).toBe(401);
+    const none = await call("/api/v1/events", {});
     expect(none.status).toBe(401);
     expect(JSON.parse(none.body)).toMatchObject({ error: { code: "unauthorized" } });
   });
