@@ -1,7 +1,7 @@
 import { pool, withTransaction } from "@/lib/db/pool";
 import { inAppendTransaction } from "@/lib/events/ingest";
 import { appendOwnEvents } from "@/lib/audit/record";
-import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
+import { forgetKnownPartitions } from "@/lib/events/partitions";
 import { SYSTEM_ACTOR } from "@/lib/audit/actor";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
@@ -61,7 +61,6 @@ function archiveReceipt(orgId: string, reason: "retention" | "backup"): OnSegmen
 }
 
 async function segmentsWithReceipts(orgId: string, throughSeq: number, reason: "retention" | "backup") {
-  await ensurePartitions(pool(), [new Date().toISOString()]);
   return archiveThrough(orgId, throughSeq, reason === "retention" ? "archive" : "backup", archiveReceipt(orgId, reason));
 }
 

@@ -5,7 +5,8 @@ import path from "node:path";
 import zlib from "node:zlib";
 import type pg from "pg";
 import { uuidv7 } from "uuidv7";
-import { pool, withTransaction } from "@/lib/db/pool";
+import { pool } from "@/lib/db/pool";
+import { inAppendTransaction } from "@/lib/events/ingest";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { archiveStore, storeFor } from "@/lib/retention/store";
@@ -180,7 +181,8 @@ export async function writeSegment(
     const location = await store.put(key, local);
     await store.put(key.replace(/\.ndjson\.gz$/, ".manifest.json"), manifestFile);
     await verifyStoredSegment({ location, sha256: manifest.sha256, from_seq: fromSeq, to_seq: toSeq, count, first_hash: firstHash, last_hash: lastHash });
-    return await withTransaction(async (client) => {
+    // The receipt is an audit event: the append transaction makes its partition first.
+    return await inAppendTransaction([], async (client) => {
       const { rows } = await client.query<SegmentRow>(
         `insert into archive_segments (id, org_id, kind, from_seq, to_seq, count, first_hash, last_hash, sha256, size_bytes, location, verified_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) returning ${SEGMENT_COLUMNS}`,
