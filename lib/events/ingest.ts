@@ -4,6 +4,7 @@ import { uuidv7 } from "uuidv7";
 import { pool, withTransaction } from "@/lib/db/pool";
 import { GENESIS_HASH, canonicalJson, contentHash, contentOf, linkHash, sha256Hex } from "@/lib/integrity/chain";
 import { ensurePartitions, forgetKnownPartitions } from "@/lib/events/partitions";
+import { extendTree } from "@/lib/integrity/tree";
 import { searchTextOf, toDraft, type EventDraft } from "@/lib/events/record";
 import type { IngestResult } from "@/lib/events/schema";
 import type { Source } from "@/lib/events/catalog";
@@ -151,6 +152,7 @@ export async function appendEvents(client: pg.PoolClient, orgId: string, drafts:
       [orgId, ...UNNESTED.map((c) => cols[c])],
     );
     await client.query("update chain_heads set seq = $2, hash = $3, updated_at = now() where org_id = $1", [orgId, seq, prev]);
+    await extendTree(client, orgId, head.seq, seq);
   }
   return results;
 }

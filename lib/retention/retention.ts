@@ -9,6 +9,7 @@ import { criticalSql, retentionPolicy } from "@/lib/retention/policy";
 import { activeHolds, notHeldSql } from "@/lib/retention/legal-holds";
 import { archiveThrough, archivedThrough, verifyStoredSegment, type OnSegmentRecorded, type Segment } from "@/lib/retention/segments";
 import { locationInStore } from "@/lib/retention/store";
+import { keepLeavesBeforeDelete } from "@/lib/integrity/tree";
 
 /**
  * The retention job. For each org: find the events past retention (hot or critical) that
@@ -104,6 +105,8 @@ export async function applyRetention(orgId: string, now = new Date()): Promise<O
   // 3. Delete in bounded batches, each with its receipt, in one transaction per batch.
   params.push(Number(maxSeq));
   const bound = `$${params.length}`;
+  // The Merkle tree keeps what proofs of the events that stay will need (lib/integrity/tree.ts).
+  await withTransaction((client) => keepLeavesBeforeDelete(client, orgId, `select seq, hash from audit_events where ${expired} and seq <= ${bound}`, params));
   for (;;) {
     const batch = await inAppendTransaction([], async (client) => {
       await client.query("set local vigil.retention = 'on'");
@@ -169,6 +172,7 @@ export async function dropExpiredPartitions(now = new Date()): Promise<Array<{ p
       );
       // An empty month costs nothing; leave it for back-dated imports rather than churn DDL.
       if (perOrg.rows.length === 0) return null;
+      for (const r of perOrg.rows) await keepLeavesBeforeDelete(client, r.org_id, `select seq, hash from ${p.name} where org_id = $1`, [r.org_id]);
       await client.query(`alter table audit_events detach partition ${p.name}`);
       await client.query(`drop table ${p.name}`);
       return perOrg.rows;
