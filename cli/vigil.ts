@@ -22,7 +22,7 @@ import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { InputFileError, resolveInputFile } from "@/lib/integrity/input-file";
-import { takeCheckpoint } from "@/lib/integrity/checkpoints";
+import { RotationRefused, rotateSigningKey, takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { seedEvents } from "@/lib/seed/generate";
 import { restoreSegment } from "@/lib/retention/restore";
 
@@ -35,6 +35,7 @@ const USAGE = `Usage:
   vigil restore FILE [--json]
   vigil seed --events N [--org SLUG] [--days 395]
   vigil checkpoint --org SLUG
+  vigil keys rotate
   vigil db url|start|stop
   vigil migrate`;
 
@@ -184,8 +185,23 @@ async function main(argv: string[]): Promise<number> {
     return withDatabase(async () => {
       const org = await orgOf(values.org);
       const cp = await takeCheckpoint(org.id);
-      console.log(JSON.stringify({ org: org.slug, seq: cp.seq, hash: cp.hash, signed_at: cp.signedAt.toISOString(), key_id: cp.keyId, signature: cp.signature }));
+      console.log(JSON.stringify({ org: org.slug, seq: cp.seq, hash: cp.hash, root_hash: cp.rootHash, signed_at: cp.signedAt.toISOString(), key_id: cp.keyId, note: cp.note }));
       return 0;
+    });
+  }
+
+  if (command === "keys" && sub === "rotate") {
+    return withDatabase(async () => {
+      try {
+        const key = await rotateSigningKey();
+        console.log(`New signing key ${key.id}: checkpoints from now on are signed with it; older ones still verify with theirs.`);
+        console.log(`  verifier key: ${key.verifierKey}`);
+        return 0;
+      } catch (err) {
+        if (!(err instanceof RotationRefused)) throw err;
+        console.error(`vigil: ${err.message}`);
+        return 1;
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type pg from "pg";
 import { POST } from "@/app/api/v1/events/route";
@@ -5,7 +6,8 @@ import { GET as getOne } from "@/app/api/v1/events/[id]/route";
 import { GET as verifyRoute } from "@/app/api/v1/chain/verify/route";
 import { GET as checkpointsRoute } from "@/app/api/v1/chain/checkpoints/route";
 import { pool } from "@/lib/db/pool";
-import { takeCheckpoint, verifyCheckpointSignature, type CheckpointJson } from "@/lib/integrity/checkpoints";
+import { checkpointMessage, checkpointToJson, rotateSigningKey, takeCheckpoint, verifyCheckpointSignature, type CheckpointJson } from "@/lib/integrity/checkpoints";
+import { rootAt } from "@/lib/integrity/tree";
 import { runScheduledJob } from "@/server/jobs";
 import { sweepOrg } from "@/lib/integrity/verify-job";
 import { listAlerts } from "@/lib/alerts/store";
@@ -221,7 +223,7 @@ describe("signed checkpoints", () => {
     expect(res.status).toBe(200);
     const { data, public_keys: keys } = res.json as { data: CheckpointJson[]; public_keys: Array<{ id: string; public_key: string }> };
     expect(data.map((c) => c.seq)).toEqual([6, 5]);
-    expect(res.json.algorithm).toMatch(/Ed25519/);
+    expect(res.json.format).toMatch(/C2SP tlog-checkpoint/);
     for (const c of data) {
       expect(c).toMatchObject({ org_id: o.orgId, hash: expect.stringMatching(/^[0-9a-f]{64}$/), signed_at: expect.any(String) });
       const key = keys.find((k) => k.id === c.key_id);
@@ -242,7 +244,6 @@ describe("signed checkpoints", () => {
     sig[0] = sig[0]! ^ 1;
     expect(verifyCheckpointSignature({ ...c, signature: sig.toString("base64") }, pem)).toBe(false);
     // Another key does not check it.
-    const crypto = await import("node:crypto");
     const otherPem = crypto.generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
     expect(verifyCheckpointSignature(c, otherPem)).toBe(false);
 
@@ -254,6 +255,61 @@ describe("signed checkpoints", () => {
     expect(bad.status).toBe(400);
     const limited = await call(checkpointsRoute, { key: o.key, path: "/api/v1/chain/checkpoints?limit=1" });
     expect(limited.json.data.map((x: CheckpointJson) => x.seq)).toEqual([6]);
+  });
+
+  it("each signs the tree head as a C2SP checkpoint in a signed note that the listed verifier key checks", async () => {
+    const o = await orgWithEvents(7);
+    const cp = checkpointToJson(await takeCheckpoint(o.orgId));
+    const { public_keys: keys } = (await call(checkpointsRoute, { key: o.key, path: "/api/v1/chain/checkpoints" })).json as { public_keys: Array<{ id: string; public_key: string; verifier_key: string }> };
+    const key = keys.find((k) => k.id === cp.key_id)!;
+    // The note, line by line, as C2SP tlog-checkpoint and signed-note lay it out.
+    const [body, sigLine] = cp.note!.split("\n\n");
+    expect(body!.split("\n")).toEqual([
+      `vigil/orgs/${o.orgId}`, "7", Buffer.from(cp.root_hash!, "hex").toString("base64"), `chain-head ${cp.hash}`, `signed-at ${cp.signed_at}`,
+    ]);
+    expect(cp.root_hash).toBe((await rootAt(pool(), o.orgId, 7)).toString("hex"));
+    // The verifier key: name, key id, 0x01 ‖ raw public key; the signature line carries the key id first.
+    // (The base64 part may hold "+" itself.)
+    const [name, keyHash, ...rest] = key.verifier_key.split("+");
+    expect(name).toBe("vigil");
+    const raw = Buffer.from(rest.join("+"), "base64");
+    expect(raw).toHaveLength(33);
+    expect(raw[0]).toBe(1);
+    const expectedHash = crypto.createHash("sha256").update("vigil\n").update(Buffer.of(1)).update(raw.subarray(1)).digest().subarray(0, 4);
+    expect(keyHash).toBe(expectedHash.toString("hex"));
+    const m = /^\u2014 vigil ([A-Za-z0-9+/=]+)\n$/.exec(sigLine!);
+    const sig = Buffer.from(m![1]!, "base64");
+    expect(sig.subarray(0, 4).equals(expectedHash)).toBe(true);
+    // Checked with nothing but the raw key from the verifier key, as a generic verifier does.
+    const publicKey = crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw.subarray(1)]), format: "der", type: "spki" });
+    expect(crypto.verify(null, Buffer.from(body + "\n"), publicKey, sig.subarray(4))).toBe(true);
+    expect(verifyCheckpointSignature(cp, key.public_key)).toBe(true);
+    // A note that says another size or root is refused, however the fields read.
+    expect(verifyCheckpointSignature({ ...cp, note: cp.note!.replace("\n7\n", "\n8\n") }, key.public_key)).toBe(false);
+    expect(verifyCheckpointSignature({ ...cp, root_hash: "00".repeat(32) }, key.public_key)).toBe(false);
+  });
+
+  it("vigil keys rotate: new checkpoints use the new key, and every older one still verifies with the key that signed it", async () => {
+    const o = await orgWithEvents(3);
+    const before = checkpointToJson(await takeCheckpoint(o.orgId));
+    // One from before the tree: no note, signed under the JSON rule.
+    const legacyKey = crypto.generateKeyPairSync("ed25519");
+    const legacyPem = legacyKey.publicKey.export({ type: "spki", format: "pem" }).toString();
+    const legacy = { id: crypto.randomUUID(), org_id: o.orgId, seq: 3, hash: before.hash, root_hash: null, signed_at: before.signed_at, key_id: "legacy", note: null, signature: "" };
+    legacy.signature = crypto.sign(null, Buffer.from(checkpointMessage(legacy)), legacyKey.privateKey).toString("base64");
+    expect(verifyCheckpointSignature(legacy, legacyPem)).toBe(true);
+
+    const rotated = await rotateSigningKey();
+    expect(rotated.id).not.toBe(before.key_id);
+    await call(POST, { key: o.key, body: { action: "LOGOUT" } });
+    const after = checkpointToJson(await takeCheckpoint(o.orgId));
+    expect(after.key_id).toBe(rotated.id);
+    const { public_keys: keys } = (await call(checkpointsRoute, { key: o.key, path: "/api/v1/chain/checkpoints" })).json as { public_keys: Array<{ id: string; public_key: string; verifier_key: string }> };
+    const pem = (id: string) => keys.find((k) => k.id === id)!.public_key;
+    expect(keys.find((k) => k.id === rotated.id)?.verifier_key).toBe(rotated.verifierKey);
+    expect(verifyCheckpointSignature(before, pem(before.key_id))).toBe(true);
+    expect(verifyCheckpointSignature(after, pem(after.key_id))).toBe(true);
+    expect(verifyCheckpointSignature(before, pem(after.key_id))).toBe(false);
   });
 
   it("requires events:read", async () => {
