@@ -100,8 +100,15 @@ async function main(argv: string[]): Promise<number> {
     else {
       console.log(`${result.ok ? "OK" : "FAILED"}: ${result.checked} event(s) checked in ${sub}`);
       if (result.first_seq !== null) console.log(`  seq ${result.first_seq}..${result.last_seq}, last hash ${result.last_hash}`);
-      if (result.gaps > 0) console.log(`  ${result.gaps} gap(s) in seq (a filtered export); each event still verified`);
-      for (const p of result.problems.slice(0, 20)) console.log(`  ✗ ${p}`);
+      const p = result.proven;
+      if (p) {
+        console.log(p.unfiltered
+          ? `  every event of org ${p.org_id}'s log up to seq ${p.tree_size} that is still kept, proven against its signed tree head`
+          : `  ${p.count} event(s) proven in org ${p.org_id}'s log of size ${p.tree_size} (filter: ${p.filter})`);
+        console.log(`  signed tree head of size ${p.tree_size}, root ${p.root_hash}, by key ${p.verifier_key}`);
+        console.log("  compare that key with your org's published keys (GET /api/v1/chain/checkpoints)");
+      } else if (result.gaps > 0) console.log(`  ${result.gaps} gap(s) in seq; each event still verified`);
+      for (const problem of result.problems.slice(0, 20)) console.log(`  ✗ ${problem}`);
     }
     return result.ok ? 0 : 2;
   }

@@ -216,11 +216,11 @@ const K = {
 
 /**
  * NDJSON lines for the whole rows in `buf` (ends from CopyRows): the same fields, order and
- * values as the API's event (rowToEvent). Objects from jsonb columns keep PostgreSQL's
+ * values as the API's event (rowToEvent); each row's seq is pushed to `seqs` when given. Objects from jsonb columns keep PostgreSQL's
  * spacing and key order, which JSON readers and the chain's hash (RFC 8785 sorts keys)
  * don't see.
  */
-export function ndjsonFromCopy(buf: Buffer, ends: readonly number[]): Buffer {
+export function ndjsonFromCopy(buf: Buffer, ends: readonly number[], seqs?: number[]): Buffer {
   const out = new Out(Math.ceil(buf.length * 1.25) + ends.length * 512);
   const st = new Int32Array(COLUMN_COUNT);
   const sp = new Int32Array(COLUMN_COUNT);
@@ -233,6 +233,7 @@ export function ndjsonFromCopy(buf: Buffer, ends: readonly number[]): Buffer {
     out.raw(buf, st[COL.org_id]!, sp[COL.org_id]!);
     out.bytes(K.seq);
     out.raw(buf, st[COL.seq]!, sp[COL.seq]!);
+    seqs?.push(Number(buf.toString("latin1", st[COL.seq]!, sp[COL.seq]!)));
     out.bytes(K.occurredAt);
     out.timestamp(buf, st[COL.occurred_at]!, sp[COL.occurred_at]!);
     out.bytes(K.receivedAt);

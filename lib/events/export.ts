@@ -36,7 +36,7 @@ export const exportsBusy = () => new VigilError("unavailable", "too many exports
  * VIGIL_EXPORT_IDLE_TIMEOUT_MS: a filter that makes the database scan long without a match
  * is stopped, while time spent waiting for a slow client never counts.
  */
-async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ buf: Buffer; ends: number[] }> {
+async function* copyRows(orgId: string, filter: EventFilter, maxSeq?: number): AsyncGenerator<{ buf: Buffer; ends: number[] }> {
   const client = await readPool().connect();
   let finished = false;
   try {
@@ -44,7 +44,8 @@ async function* copyRows(orgId: string, filter: EventFilter): AsyncGenerator<{ b
     await client.query("set local statement_timeout = 0; set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'");
     const backend = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
     const where = filterToSql(orgId, filter);
-    const sql = inlineParams(`select ${EVENT_COLUMNS} from audit_events where ${where.sql} order by seq`, where.params, (v) => client.escapeLiteral(v));
+    const upTo = maxSeq === undefined ? "" : ` and seq <= ${Math.floor(maxSeq)}`;
+    const sql = inlineParams(`select ${EVENT_COLUMNS} from audit_events where ${where.sql}${upTo} order by seq`, where.params, (v) => client.escapeLiteral(v));
     const stream = client.query(copyTo(`copy (${sql}) to stdout`)) as AsyncIterable<Buffer>;
     const chunks = stream[Symbol.asyncIterator]();
     const rows = new CopyRows();
@@ -100,10 +101,10 @@ function csvLine(r: Array<string | null>): string {
 
 const compactJson = (v: string | null) => (v === null ? null : JSON.stringify(JSON.parse(v)));
 
-/** NDJSON or CSV of the filter in seq order: each item is a chunk of UTF-8 and its row count. */
-async function* exportChunks(orgId: string, filter: EventFilter, format: ExportFormat): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
-  for await (const { buf, ends } of copyRows(orgId, filter)) {
-    const bytes = format === "csv" ? Buffer.from(rowsFromCopy(buf, ends).map(csvLine).join(""), "utf8") : ndjsonFromCopy(buf, ends);
+/** NDJSON or CSV of the filter in seq order: each item is a chunk of UTF-8 and its row count; NDJSON rows' seqs go to `seqs`. */
+async function* exportChunks(orgId: string, filter: EventFilter, format: ExportFormat, maxSeq?: number, seqs?: number[]): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
+  for await (const { buf, ends } of copyRows(orgId, filter, maxSeq)) {
+    const bytes = format === "csv" ? Buffer.from(rowsFromCopy(buf, ends).map(csvLine).join(""), "utf8") : ndjsonFromCopy(buf, ends, seqs);
     yield { bytes, count: ends.length };
   }
 }
@@ -135,6 +136,8 @@ export function csvCell(value: unknown, isJson = false): string {
  * ended or the client went away, before the response completes. The first rows are read
  * before it resolves, so a filter the database can't answer in time (or a busy read pool) is
  * an error the route can still answer with a status, not a download cut short.
+ * With `proof`, the export stops at seq `proof.treeSize` (when given) and ends with the line
+ * `proof.line(seqs)` makes from the seqs it held.
  */
 export async function exportStream(
   orgId: string,
@@ -142,6 +145,7 @@ export async function exportStream(
   format: ExportFormat,
   onDone: (records: number, completed: boolean) => Promise<void>,
   onProgress?: (records: number) => void,
+  proof?: { treeSize?: number; line: (seqs: number[]) => Promise<string> },
 ): Promise<ReadableStream<Uint8Array>> {
   if (running >= maxConcurrentExports()) throw exportsBusy();
   running++;
@@ -151,7 +155,9 @@ export async function exportStream(
     released = true;
   };
   const encoder = new TextEncoder();
-  const batches = exportChunks(orgId, filter, format);
+  const seqs: number[] = [];
+  const batches = exportChunks(orgId, filter, format, proof?.treeSize, proof ? seqs : undefined);
+  let proofSent = !proof;
   let records = 0;
   let headerSent = format !== "csv";
   let finished = false;
@@ -179,6 +185,10 @@ export async function exportStream(
         const next = first ?? (await batches.next());
         first = undefined;
         if (next.done) {
+          if (!proofSent) {
+            proofSent = true;
+            controller.enqueue(encoder.encode(await proof!.line(seqs)));
+          }
           await finish(true);
           controller.close();
           return;

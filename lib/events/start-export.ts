@@ -6,6 +6,7 @@ import type { EventFilter } from "@/lib/events/filter";
 import { recordEvent } from "@/lib/events/ingest";
 import { formatQuery } from "@/lib/events/query-language";
 import { toDraft } from "@/lib/events/record";
+import { prepareExportProof } from "@/lib/integrity/prove-export";
 
 /**
  * The one use case behind every export, whichever entry point asks (an API key's
@@ -48,6 +49,8 @@ export async function startExport(orgId: string, r: ExportRequest): Promise<Expo
     ? await startExportRun({ id: r.progress.id, orgId, userId: r.progress.userId, format: r.format, filter: filterText, reason: r.reason ?? "" }, r.filter)
     : null;
   if (r.progress && !progress) throw new VigilError("conflict", "export_id is already used; start a new export.");
+  // An NDJSON export ends with its proof line; CSV is proven by the NDJSON of the same filter (docs/integrity.md).
+  const proof = r.format === "ndjson" ? await prepareExportProof(orgId, filterText) : undefined;
   let body: ReadableStream<Uint8Array>;
   try {
     body = await exportStream(
@@ -59,6 +62,7 @@ export async function startExport(orgId: string, r: ExportRequest): Promise<Expo
         await progress?.finish(records, completed);
       },
       progress ? (records) => progress.advance(records) : undefined,
+      proof,
     );
   } catch (err) {
     // A failed start has already been recorded by the stream's onDone (and its progress run

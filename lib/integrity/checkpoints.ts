@@ -91,6 +91,19 @@ export async function signingKey(): Promise<SigningKeyPair> {
   return pair;
 }
 
+/** The key pair with this id, when its private half is here (kept, or VIGIL_SIGNING_KEY). */
+export async function keyFor(id: string): Promise<SigningKeyPair | undefined> {
+  const current = await signingKey();
+  if (current.id === id) return current;
+  const cached = keyCache.get(id);
+  if (cached) return cached;
+  const row = (await pool().query<KeyRow>("select id, public_key, private_key from signing_keys where id = $1 and private_key like '-----BEGIN%'", [id])).rows[0];
+  if (!row) return undefined;
+  const pair = { id: row.id, publicKeyPem: row.public_key, privateKey: crypto.createPrivateKey(row.private_key) };
+  keyCache.set(row.id, pair);
+  return pair;
+}
+
 export class RotationRefused extends Error {}
 
 async function newSigningKey(): Promise<KeyRow> {

@@ -197,11 +197,13 @@ export async function multiProof(src: NodeSource, indexes: number[], size: numbe
   const sorted = [...indexes].sort((a, b) => a - b);
   const out: Hash[] = [];
   const walk = async (lo: number, hi: number): Promise<void> => {
-    if (!holdsAny(sorted, lo, hi)) {
+    const held = countIn(sorted, lo, hi);
+    if (held === 0) {
       out.push(await rangeRoot(src, lo, hi));
       return;
     }
-    if (hi - lo === 1) return;
+    // Every leaf of the range is given: the verifier computes it all.
+    if (held === hi - lo) return;
     const k = split(hi - lo);
     await walk(lo, lo + k);
     await walk(lo + k, hi);
@@ -231,14 +233,20 @@ export function rootFromLeaves(leaves: Array<[number, Hash]>, size: number, proo
   return root && next === proof.length ? root : undefined;
 }
 
-/** Whether the sorted `indexes` hold one in [lo, hi). */
-function holdsAny(indexes: number[], lo: number, hi: number): boolean {
+/** The first position in the sorted `indexes` whose value is ≥ x. */
+function lowerBound(indexes: number[], x: number): number {
   let a = 0;
   let b = indexes.length;
   while (a < b) {
     const mid = (a + b) >> 1;
-    if (indexes[mid]! < lo) a = mid + 1;
+    if (indexes[mid]! < x) a = mid + 1;
     else b = mid;
   }
-  return a < indexes.length && indexes[a]! < hi;
+  return a;
 }
+
+/** How many of the sorted, distinct `indexes` are in [lo, hi). */
+const countIn = (indexes: number[], lo: number, hi: number) => lowerBound(indexes, hi) - lowerBound(indexes, lo);
+
+/** Whether the sorted `indexes` hold one in [lo, hi). */
+const holdsAny = (indexes: number[], lo: number, hi: number) => countIn(indexes, lo, hi) > 0;

@@ -67,6 +67,8 @@ export function storedNodes(db: Db, orgId: string): NodeSource & { computed: Map
       );
       for (const r of rows) baseNodes.set(Number(r.idx), r.hash);
     }
+    // The band's nodes serve its neighbours too (a multi-leaf proof asks for many of them).
+    for (const [i, h] of baseNodes) memo.set(`${base}/${i}`, h);
     const build = async (l: number, i: number): Promise<Hash> => {
       const s = memo.get(`${l}/${i}`);
       if (s) return s;

@@ -1,11 +1,15 @@
 import { ChainVerifier } from "@/lib/integrity/chain";
 import type { AuditEvent } from "@/lib/events/types";
 import { fileLines } from "@/lib/integrity/input-file";
+import { asProofLine, checkExportProof, type ExportStatement } from "@/lib/integrity/export-proof";
+import { eventLeaf, type Hash } from "@/lib/integrity/merkle";
 
 /**
  * Verifies an NDJSON export or a gzip archive segment with no database: each line's
- * content hash is recomputed, each hash re-linked, and consecutive seqs must chain.
- * A file that can't be read throws InputFileError.
+ * content hash is recomputed, each hash re-linked, and consecutive seqs must chain. An
+ * export (a plain .ndjson file) must end with its proof line, and the events must be
+ * exactly what it signs (lib/integrity/export-proof.ts). A file that can't be read throws
+ * InputFileError.
  */
 
 export interface FileVerification {
@@ -19,11 +23,16 @@ export interface FileVerification {
   gaps: number;
   first_bad_seq: number | null;
   problems: string[];
+  /** What the export's proof line signs, when it holds; null for a segment or a file without one. */
+  proven: (ExportStatement & { verifier_key: string }) | null;
 }
 
 export async function verifyFile(file: string): Promise<FileVerification> {
   const verifiers = new Map<string, ChainVerifier>();
   const problems: string[] = [];
+  const leaves: Array<[number, Hash]> = [];
+  let proof: unknown;
+  let proofAt = 0;
   let lineNo = 0;
   for await (const line of fileLines(file)) {
     lineNo++;
@@ -35,6 +44,14 @@ export async function verifyFile(file: string): Promise<FileVerification> {
       problems.push(`line ${lineNo}: not JSON`);
       continue;
     }
+    const p = asProofLine(event);
+    if (p !== undefined) {
+      if (proof !== undefined) problems.push(`line ${lineNo}: a second proof line`);
+      proof = p;
+      proofAt = lineNo;
+      continue;
+    }
+    if (proof !== undefined) problems.push(`line ${lineNo}: an event after the proof line`);
     if (typeof event !== "object" || event === null || typeof event.org_id !== "string" || typeof event.hash !== "string") {
       problems.push(`line ${lineNo}: not an exported event (no org_id or hash)`);
       continue;
@@ -45,10 +62,24 @@ export async function verifyFile(file: string): Promise<FileVerification> {
       verifiers.set(event.org_id, v);
     }
     v.add(event);
+    try {
+      leaves.push([Number(event.seq), eventLeaf(event.hash)]);
+    } catch {
+      problems.push(`line ${lineNo}: the hash is not 64 hex characters`);
+    }
   }
   const all = [...verifiers.values()];
   for (const v of all) problems.push(...v.problems.map((p) => p.message));
   const single = all.length === 1 ? all[0]! : undefined;
+  let proven: FileVerification["proven"] = null;
+  const isSegment = /\.gz$/i.test(file);
+  if (proof !== undefined) {
+    const check = checkExportProof(proof, single ? [...verifiers.keys()][0] : undefined, leaves);
+    problems.push(...check.problems.map((p) => `proof (line ${proofAt}): ${p}`));
+    if (check.problems.length === 0 && check.statement) proven = { ...check.statement, verifier_key: check.verifierKey! };
+  } else if (!isSegment && lineNo > 0) {
+    problems.unshift("no proof line at the end: the file was cut short, or it is not a Vigil export (exports end with one since Vigil 0.2)");
+  }
   return {
     ok: problems.length === 0 && lineNo > 0,
     file,
@@ -60,5 +91,6 @@ export async function verifyFile(file: string): Promise<FileVerification> {
     gaps: all.reduce((n, v) => n + v.gaps, 0),
     first_bad_seq: all.map((v) => v.firstBadSeq).find((s) => s !== null) ?? null,
     problems: lineNo === 0 ? ["the file is empty"] : problems,
+    proven,
   };
 }

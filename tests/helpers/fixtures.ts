@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { createOrganization, type CreatedOrg } from "@/lib/orgs/create-org";
 import type { ApiScope } from "@/lib/auth/scopes";
+import type { AuditEvent } from "@/lib/events/types";
 
 /** A fresh organization with an API key: tests never share tenants, so none truncates. */
 export async function newOrg(scopes?: ApiScope[]): Promise<CreatedOrg> {
@@ -30,4 +31,15 @@ export async function call(
     json = undefined;
   }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+/**
+ * An NDJSON export's events, and its last line, the proof (lib/integrity/export-proof.ts),
+ * which every export ends with.
+ */
+export function exportLines(text: string): { events: AuditEvent[]; proof: Record<string, unknown> } {
+  const lines = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const last = lines.pop();
+  if (!last || !("vigil_export_proof" in last)) throw new Error("the export does not end with its proof line");
+  return { events: lines as unknown as AuditEvent[], proof: last.vigil_export_proof as Record<string, unknown> };
 }

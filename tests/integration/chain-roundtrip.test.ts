@@ -34,7 +34,7 @@ async function post(key: string, events: unknown[]) {
 async function chainOk(key: string) {
   const res = await call(verifyChain, { key, path: "/api/v1/chain/verify" });
   expect(res.status).toBe(200);
-  return res.json as { ok: boolean; first_bad_seq: number | null; checked: number };
+  return res.json as { ok: boolean; first_bad_seq: number | null; checked: number; head_seq: number; from_seq: number };
 }
 
 async function readBack(key: string, id: string) {
@@ -46,7 +46,10 @@ async function readBack(key: string, id: string) {
 async function exported(key: string): Promise<{ text: string; events: Array<Record<string, unknown> & { content_hash: string; id: string }> }> {
   const res = await call(exportEvents, { key, path: "/api/v1/exports?format=ndjson" });
   expect(res.status).toBe(200);
-  return { text: res.text, events: res.text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
+  const lines = res.text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  // The export's last line is its proof (lib/integrity/export-proof.ts), the rest its events.
+  expect(Object.keys(lines.at(-1) ?? {})).toEqual(["vigil_export_proof"]);
+  return { text: res.text, events: lines.slice(0, -1) };
 }
 
 async function verifiesOffline(text: string): Promise<boolean> {
@@ -197,8 +200,9 @@ describe("property: every accepted event re-hashes to its content_hash, read bac
     const wrong = events.filter((e) => contentHash(e) !== e.content_hash).map((e) => e.id);
     expect(wrong).toEqual([]);
     expect(await verifiesOffline(text)).toBe(true);
-    // The export itself is recorded (DATA_EXPORTED): one more event in the chain.
-    expect(await chainOk(apiKey.key)).toMatchObject({ ok: true, first_bad_seq: null, checked: accepted.length + 1 });
+    // The export verified the chain and signed its head; the export itself is recorded
+    // (DATA_EXPORTED): one more event, which the next verification checks from that head on.
+    expect(await chainOk(apiKey.key)).toMatchObject({ ok: true, first_bad_seq: null, head_seq: accepted.length + 1, from_seq: accepted.length });
     expect(refused).toBe(bodies.length - accepted.length);
   }, 120_000);
 });

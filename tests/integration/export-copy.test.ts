@@ -10,7 +10,7 @@ import { filterToSql } from "@/lib/events/filter-sql";
 import { parseQuery } from "@/lib/events/query-language";
 import type { AuditEvent } from "@/lib/events/types";
 import { ChainVerifier } from "@/lib/integrity/chain";
-import { call, newOrg } from "@/tests/helpers/fixtures";
+import { call, exportLines, newOrg } from "@/tests/helpers/fixtures";
 
 /**
  * The export's COPY path: NDJSON lines built byte by byte from PostgreSQL's COPY text must be
@@ -48,7 +48,7 @@ describe("NDJSON from COPY text", () => {
     );
     const exported = await call(exportRoute, { key: apiKey.key, path: "/api/v1/exports?format=ndjson" });
     expect(exported.status).toBe(200);
-    const lines = exported.text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+    const lines = exportLines(exported.text).events;
     expect(lines.map((l) => l.id).sort()).toEqual([...ids].sort());
     const verifier = new ChainVerifier();
     for (const line of lines) verifier.add(line);

@@ -6,7 +6,7 @@ import { CSV_COLUMNS } from "@/lib/events/export";
 import { parseQuery } from "@/lib/events/query-language";
 import type { AuditEvent } from "@/lib/events/types";
 import { ChainVerifier } from "@/lib/integrity/chain";
-import { call, newOrg } from "@/tests/helpers/fixtures";
+import { call, exportLines, newOrg } from "@/tests/helpers/fixtures";
 
 /**
  * GET /api/v1/exports: exactly the filtered events, in seq order, streamed; NDJSON that
@@ -56,8 +56,8 @@ async function exportText(qs: string, key = org.key) {
 }
 
 function ndjson(text: string): AuditEvent[] {
-  expect(text.endsWith("\n") || text === "").toBe(true);
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+  expect(text.endsWith("\n")).toBe(true);
+  return exportLines(text).events;
 }
 
 function verify(lines: AuditEvent[]): ChainVerifier {
@@ -171,7 +171,7 @@ describe("NDJSON lines are the API's events", () => {
     const created = await call(POST, { key: apiKey.key, body: { events: odd } });
     expect(created.json.summary.created).toBe(3);
     const exported = await call(exportRoute, { key: apiKey.key, path: "/api/v1/exports?format=ndjson" });
-    const lines = exported.text.trim().split("\n").map((l) => JSON.parse(l) as AuditEvent);
+    const lines = exportLines(exported.text).events;
     const page = await call(searchRoute, { key: apiKey.key, path: "/api/v1/events?limit=50" });
     for (const line of lines) {
       const fromApi = page.json.data.find((e: AuditEvent) => e.id === line.id);
@@ -270,7 +270,8 @@ describe("the export is itself an audit event", () => {
   it("an empty export is recorded with records: 0", async () => {
     const res = await exportText("format=ndjson&actor=nobody@company.com");
     expect(res.status).toBe(200);
-    expect(res.text).toBe("");
+    // No event: only the proof line, which proves there are none to show.
+    expect(exportLines(res.text)).toMatchObject({ events: [], proof: { statement: { count: 0, from_seq: null } } });
     const recorded = (await exportEvents())[0]!;
     expect(recorded.metadata).toMatchObject({ records: 0, filter: "actor:nobody@company.com", format: "ndjson" });
   });
@@ -302,6 +303,6 @@ describe("GET /api/v1/exports refuses", () => {
     const other = await newOrg();
     const res = await exportText("format=ndjson", other.apiKey.key);
     expect(res.status).toBe(200);
-    expect(res.text).toBe("");
+    expect(exportLines(res.text)).toMatchObject({ events: [], proof: { statement: { org_id: other.org.id, count: 0 } } });
   });
 });

@@ -69,10 +69,10 @@ function startJob(job: "retention" | "backup", orgIds: string[]): JobProcess {
  * Waits until one of the job's connections waits for the lock the test holds (`held`), and
  * answers the statement that waits. Other, passing lock waits don't count: a test file
  * running beside this one may create a partition, and its DDL holds up any statement on
- * audit_events for a moment. 90 s: under a full parallel suite on two cores one run needed
- * more than 60 s to reach the point it is killed at (it takes about 20 s alone).
+ * audit_events for a moment. 120 s: under a full parallel suite on two cores one run needed
+ * more than 90 s to reach the point it is killed at (it takes about 6 s alone).
  */
-async function blockedAt(job: JobProcess, held: HeldLock, timeoutMs = 90_000): Promise<string> {
+async function blockedAt(job: JobProcess, held: HeldLock, timeoutMs = 120_000): Promise<string> {
   let ended = false;
   void job.finished.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
