@@ -8,7 +8,6 @@ import { inlineParams } from "@/lib/events/export-copy";
 import type { EventFilter } from "@/lib/events/filter";
 import { filterToSql } from "@/lib/events/filter-sql";
 import { parseQuery } from "@/lib/events/query-language";
-import type { AuditEvent } from "@/lib/events/types";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import { call, exportLines, newOrg } from "@/tests/helpers/fixtures";
 
