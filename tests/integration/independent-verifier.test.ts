@@ -19,7 +19,7 @@ function independent(text: string) {
   const file = path.join(dir, `${Math.random().toString(36).slice(2)}.ndjson`);
   fs.writeFileSync(file, text);
   // No Vigil code, no database, no network: only the script and Node.
-  const r = spawnSync(process.execPath, [path.resolve("scripts/verify-export.mjs"), file], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } as NodeJS.ProcessEnv });
+  const r = spawnSync(process.execPath, [path.resolve("scripts/verify-export.mjs"), file], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" } });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 
