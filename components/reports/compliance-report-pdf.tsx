@@ -2,6 +2,7 @@ import { Document, Page, View, renderToBuffer } from "@react-pdf/renderer";
 import type { ComplianceReport, ControlStatus } from "@/lib/reports/compliance";
 import { formatCount, formatDateTime, formatDays, plural, shortHash } from "@/lib/reports/format";
 import { PRESET_LABELS } from "@/lib/reports/period";
+import { SignedHead } from "@/components/reports/pdf/signed-head";
 import { AUTHOR_KIND, Figure, Footer, Meta, Section, T, Table, styles } from "@/components/reports/pdf/primitives";
 
 /**
@@ -110,16 +111,7 @@ export function ComplianceReportDocument({ report }: { report: ComplianceReport 
           ) : null}
           <Meta label="Chain head" value={`#${t.chain.head.seq} sha256 ${shortHash(t.chain.head.hash)}`} />
           <Meta label="Chain head hash" value={t.chain.head.hash} mono />
-          {t.chain.checkpoint ? (
-            <>
-              <Meta label="Checkpoint" value={`#${t.chain.checkpoint.seq} signed ${when(t.chain.checkpoint.signed_at)}`} />
-              <Meta label="Checkpoint hash" value={t.chain.checkpoint.hash} mono />
-              <Meta label="Key" value={t.chain.checkpoint.key_id} mono />
-              <Meta label="Signature" value={t.chain.checkpoint.signature} mono />
-            </>
-          ) : (
-            <Meta label="Checkpoint" value="none yet" />
-          )}
+          <SignedHead checkpoint={t.chain.checkpoint} when={when} />
         </Section>
         <Footer left={footer} />
       </Page>

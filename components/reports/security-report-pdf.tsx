@@ -2,6 +2,7 @@ import { Document, Page, View, renderToBuffer } from "@react-pdf/renderer";
 import type { SecurityReport } from "@/lib/reports/security";
 import { formatCount, formatDateTime, formatDays, plural, shortHash } from "@/lib/reports/format";
 import { PRESET_LABELS } from "@/lib/reports/period";
+import { SignedHead } from "@/components/reports/pdf/signed-head";
 import { AUTHOR_KIND, BarChart, Figure, Footer, Meta, Section, T, Table, styles } from "@/components/reports/pdf/primitives";
 
 /**
@@ -219,17 +220,7 @@ export function SecurityReportDocument({ report }: { report: SecurityReport }) {
           ) : null}
           <Meta label="Chain head seq" value={`#${report.chain.head.seq}`} />
           <Meta label="Chain head hash" value={report.chain.head.hash} mono />
-          {report.chain.checkpoint ? (
-            <>
-              <Meta label="Checkpoint seq" value={`#${report.chain.checkpoint.seq}`} />
-              <Meta label="Checkpoint hash" value={report.chain.checkpoint.hash} mono />
-              <Meta label="Signed at" value={when(report.chain.checkpoint.signed_at)} />
-              <Meta label="Key" value={report.chain.checkpoint.key_id} mono />
-              <Meta label="Signature" value={report.chain.checkpoint.signature} mono />
-            </>
-          ) : (
-            <Meta label="Checkpoint" value="none yet" />
-          )}
+          <SignedHead checkpoint={report.chain.checkpoint} when={when} />
         </Section>
         <Footer left={footer} />
       </Page>

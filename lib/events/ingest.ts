@@ -152,7 +152,7 @@ export async function appendEvents(client: pg.PoolClient, orgId: string, drafts:
       [orgId, ...UNNESTED.map((c) => cols[c])],
     );
     await client.query("update chain_heads set seq = $2, hash = $3, updated_at = now() where org_id = $1", [orgId, seq, prev]);
-    await extendTree(client, orgId, head.seq, seq);
+    await extendTree(client, orgId, head.seq, seq, cols.hash, head.hash);
   }
   return results;
 }

@@ -4,6 +4,7 @@ import { exportQuerySchema, searchQuerySchema } from "@/lib/events/search-params
 import { API_SCOPES } from "@/lib/auth/scopes";
 import { alertsQuerySchema } from "@/lib/alerts/api-schemas";
 import { reportQuerySchema } from "@/lib/reports/period";
+import { consistencyQuerySchema } from "@/lib/integrity/proofs";
 
 /**
  * The OpenAPI document, generated from the same zod schemas that validate requests, so
@@ -159,7 +160,18 @@ export function openApiDocument(): Record<string, unknown> {
       },
     },
     "/api/v1/chain/checkpoints": {
-      get: { summary: "Signed checkpoints of the chain head, with public keys", responses: { "200": { description: "Checkpoints" }, ...errors(401, 403, 503) } },
+      get: {
+        summary: "Signed tree heads (C2SP checkpoints in signed notes), newest first, with every key that signed one",
+        responses: { "200": { description: "{ data: [{ id, org_id, seq, hash, root_hash, signed_at, key_id, signature, note }], public_keys: [{ id, public_key, verifier_key, created_at }], format }" }, ...errors(400, 401, 403, 503) },
+      },
+    },
+    "/api/v1/chain/consistency": {
+      get: {
+        summary: "RFC 6962 consistency proof between two sizes of the organization's Merkle tree",
+        description: "Scope events:read. `to` defaults to the latest signed tree head. Proves that the tree of size `from` (a head you kept) is a prefix of the tree of size `to`.",
+        parameters: queryParameters(consistencyQuerySchema, hoisted),
+        responses: { "200": { description: "{ from, to, from_root, to_root, proof: [hex], checkpoint }" }, ...errors(400, 401, 403, 404, 422, 503) },
+      },
     },
     "/api/v1/alerts": {
       get: {

@@ -4,6 +4,7 @@ import { pool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import { canonicalJson } from "@/lib/integrity/chain";
 import { rootAt } from "@/lib/integrity/tree";
+import { inconsistencyWithWitness, witnessHead } from "@/lib/integrity/witness";
 
 /**
  * Signed tree heads ("checkpoints"). Each signs an org's Merkle tree size and root hash
@@ -181,6 +182,8 @@ export async function takeCheckpoint(orgId: string, at?: { seq: number; hash: st
   const head = at ? { rows: [at] } : await pool().query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
   const seq = Number(head.rows[0]?.seq ?? 0);
   const hash = head.rows[0]?.hash ?? "0".repeat(64);
+  const rewritten = await inconsistencyWithWitness(orgId, seq);
+  if (rewritten) throw new HistoryRewritten(rewritten);
   const rootHash = (await rootAt(pool(), orgId, seq)).toString("hex");
   const signedAt = new Date();
   const body = checkpointBody({ org_id: orgId, seq, root_hash: rootHash, hash, signed_at: signedAt.toISOString() });
@@ -192,8 +195,12 @@ export async function takeCheckpoint(orgId: string, at?: { seq: number; hash: st
     "insert into checkpoints (id, org_id, seq, hash, signed_at, key_id, signature, root_hash, note) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     [id, orgId, seq, hash, signedAt, key.id, signature, rootHash, note],
   );
+  await witnessHead(orgId, seq, id, note);
   return { id, orgId, seq, hash, signedAt, keyId: key.id, signature, rootHash, note };
 }
+
+/** A head that would contradict one kept outside the database: never signed. */
+export class HistoryRewritten extends Error {}
 
 interface CheckpointRow {
   id: string;

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { consistencyProof, eventLeaf, inclusionProof, multiProof, nodeHash, treeRoot, type Hash, type NodeSource } from "@/lib/integrity/merkle";
+import { consistencyProof, eventLeaf, inclusionProof, multiProof, nodeHash, perfectRoot, treeRoot, type Hash, type NodeSource } from "@/lib/integrity/merkle";
 
 /**
  * Each org's Merkle tree, stored. The leaves are the events' chain hashes in audit_events
@@ -18,7 +18,7 @@ const BAND = 8;
 export class MissingLeavesError extends Error {}
 
 /** The stored tree of one org as a NodeSource, read through `db`; nodes are memoized for its life. */
-export function storedNodes(db: Db, orgId: string): NodeSource & { computed: Map<string, Hash> } {
+export function storedNodes(db: Db, orgId: string): NodeSource & { computed: Map<string, Hash>; remember: (level: number, index: number, h: Hash) => void } {
   const memo = new Map<string, Hash>();
   /** Nodes worked out here at stored levels (> 0, multiples of BAND): extendTree writes them. */
   const computed = new Map<string, Hash>();
@@ -85,16 +85,58 @@ export function storedNodes(db: Db, orgId: string): NodeSource & { computed: Map
     return build(level, index);
   }
 
-  return { node, computed };
+  /** A node the caller worked out (new at a stored level: it is written with the others). */
+  const remember = (level: number, index: number, h: Hash) => {
+    memo.set(`${level}/${index}`, h);
+    computed.set(`${level}/${index}`, h);
+  };
+
+  return { node, computed, remember };
 }
 
 /**
- * Writes the stored nodes that the events (fromSeq, toSeq] complete, in the caller's
- * transaction (the one that appended them, after their insert).
+ * The leaves of each org's unfinished block of 256 as this process last appended them,
+ * with the chain hash they end at: the next append checks that hash against the head it
+ * locked (another instance's append, or a rolled-back one, doesn't match) before using them
+ * instead of reading them back.
  */
-export async function extendTree(client: pg.PoolClient, orgId: string, fromSeq: number, toSeq: number): Promise<void> {
-  if (Math.floor(fromSeq / 2 ** BAND) === Math.floor(toSeq / 2 ** BAND)) return;
+const tails = new Map<string, { seq: number; hash: string; leaves: Hash[] }>();
+const MAX_TAILS = 10_000;
+
+/**
+ * Writes the stored nodes that the events (fromSeq, toSeq] complete, in the caller's
+ * transaction (the one that appended them, after their insert). Ingest passes the events'
+ * chain hashes in seq order and the head's hash before them (`prevHash`): then level 8 is
+ * built from leaves in memory and nothing is read back but, after another instance's
+ * append, the earlier part of the block. The cost is one insert and 511 hashes per 256
+ * events (bench/tree-cost.ts).
+ */
+export async function extendTree(client: pg.PoolClient, orgId: string, fromSeq: number, toSeq: number, hashes?: string[], prevHash?: string): Promise<void> {
+  const block = 2 ** BAND;
+  const firstBlock = Math.floor(fromSeq / block);
+  const endBlock = Math.floor(toSeq / block);
   const src = storedNodes(client, orgId);
+  if (hashes && hashes.length === toSeq - fromSeq) {
+    const start = firstBlock * block;
+    const tail = tails.get(orgId);
+    let leaves: Hash[];
+    if (start === fromSeq) leaves = [];
+    else if (tail && tail.seq === fromSeq && tail.hash === prevHash && tail.leaves.length === fromSeq - start) leaves = tail.leaves;
+    else {
+      const { rows } = await client.query<{ hash: string }>(
+        "select hash from audit_events where org_id = $1 and seq between $2 and $3 order by seq",
+        [orgId, start + 1, fromSeq],
+      );
+      if (rows.length !== fromSeq - start) throw new MissingLeavesError(`seq ${start + 1}..${fromSeq} are not all stored`);
+      leaves = rows.map((r) => eventLeaf(r.hash));
+    }
+    for (const h of hashes) leaves.push(eventLeaf(h));
+    for (let b = firstBlock; b < endBlock; b++) src.remember(BAND, b, perfectRoot(leaves.slice((b - firstBlock) * block, (b - firstBlock + 1) * block)));
+    tails.delete(orgId);
+    if (tails.size >= MAX_TAILS) tails.delete(tails.keys().next().value!);
+    if (hashes.length > 0) tails.set(orgId, { seq: toSeq, hash: hashes.at(-1)!, leaves: leaves.slice(endBlock * block - start) });
+  } else tails.delete(orgId);
+  if (firstBlock === endBlock) return;
   for (let level = BAND; 2 ** level <= toSeq; level += BAND) {
     const size = 2 ** level;
     for (let i = Math.floor(fromSeq / size); i < Math.floor(toSeq / size); i++) await src.node(level, i);

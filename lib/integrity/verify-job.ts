@@ -1,5 +1,6 @@
-import { pool } from "@/lib/db/pool";
-import { latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
+import { pool, withTransaction } from "@/lib/db/pool";
+import { completeTree } from "@/lib/integrity/tree";
+import { HistoryRewritten, latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { verifyOrgChain, type ChainVerification } from "@/lib/integrity/verify";
 import { lastFullVerification, recordFullVerification, sinceCheckpoint } from "@/lib/integrity/status";
 import { upsertAlert } from "@/lib/alerts/store";
@@ -28,6 +29,8 @@ export interface OrgVerifyResult {
   checkpoint_seq: number | null;
   /** The last re-verification of the whole chain (this one, for the job's pass). */
   full_verified_at: string | null;
+  /** Why a chain that verified can't be signed (it contradicts the head kept outside the database). */
+  problem?: string;
 }
 
 async function raiseIntegrityAlert(orgId: string, result: { first_bad_seq: number | null; problems: string[] }): Promise<void> {
@@ -35,7 +38,7 @@ async function raiseIntegrityAlert(orgId: string, result: { first_bad_seq: numbe
     rule: CHAIN_INTEGRITY_RULE,
     severity: "critical",
     subject: {},
-    title: `Chain verification failed at seq ${result.first_bad_seq}: ${result.problems[0] ?? "unknown problem"}`,
+    title: `Chain verification failed${result.first_bad_seq === null ? "" : ` at seq ${result.first_bad_seq}`}: ${result.problems[0] ?? "unknown problem"}`,
     eventIds: [],
     firstSeen: new Date(),
     lastSeen: new Date(),
@@ -51,6 +54,20 @@ async function signHead(orgId: string, result: ChainVerification, last: { seq: n
 }
 
 /**
+ * Signs the verified head unless it contradicts the head kept outside the database
+ * (lib/integrity/witness.ts): then the chain is reported broken and the critical alert raised.
+ */
+async function signOrRefuse(orgId: string, result: ChainVerification, last: { seq: number; hash: string } | undefined, full_verified_at: string | null): Promise<OrgVerifyResult> {
+  try {
+    return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: await signHead(orgId, result, last), full_verified_at };
+  } catch (err) {
+    if (!(err instanceof HistoryRewritten)) throw err;
+    await raiseIntegrityAlert(orgId, { first_bad_seq: null, problems: [err.message] });
+    return { org_id: orgId, ok: false, checked: result.checked, first_bad_seq: null, checkpoint_seq: null, full_verified_at, problem: err.message };
+  }
+}
+
+/**
  * Verifies the chain since its last checkpoint (the checkpointed event itself included, so
  * its signed hash is compared too), joined with the last full verification, and signs the head.
  */
@@ -62,7 +79,7 @@ export async function verifyOrg(orgId: string): Promise<OrgVerifyResult> {
     await raiseIntegrityAlert(orgId, result);
     return { org_id: orgId, ok: false, checked: result.checked, first_bad_seq: result.first_bad_seq, checkpoint_seq: null, full_verified_at };
   }
-  return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: await signHead(orgId, result, last), full_verified_at };
+  return signOrRefuse(orgId, result, last, full_verified_at);
 }
 
 /** The job's pass: the whole chain from the genesis, recorded, then the head signed. */
@@ -70,11 +87,13 @@ export async function sweepOrg(orgId: string): Promise<OrgVerifyResult> {
   const last = await latestCheckpoint(orgId);
   const result = await verifyOrgChain(orgId);
   const full_verified_at = await recordFullVerification(orgId, result);
+  // A log from before the Merkle tree gets its stored nodes here, once.
+  if (result.ok) await withTransaction((c) => completeTree(c, orgId, result.head_seq));
   if (!result.ok) {
     await raiseIntegrityAlert(orgId, result);
     return { org_id: orgId, ok: false, checked: result.checked, first_bad_seq: result.first_bad_seq, checkpoint_seq: null, full_verified_at };
   }
-  return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: await signHead(orgId, result, last), full_verified_at };
+  return signOrRefuse(orgId, result, last, full_verified_at);
 }
 
 export async function verifyJob(ctx: JobContext): Promise<JobSummary> {

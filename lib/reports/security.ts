@@ -7,6 +7,7 @@ import { actorKey, blockedAmong } from "@/lib/auth/blocklist";
 import { periodKey, type ReportPeriod } from "@/lib/reports/period";
 import { BUCKETS_SQL, bucketParams, readSnapshot, refreshRollups, unrolledEvents } from "@/lib/reports/rollups";
 import { daysOf } from "@/lib/reports/format";
+import { verifierKey } from "@/lib/integrity/checkpoints";
 
 /**
  * The security report of an org for a period: failed logins, data exports, settings
@@ -67,7 +68,7 @@ export interface SecurityReport {
   alerts: AlertSummary;
   chain: {
     head: { seq: number; hash: string };
-    checkpoint: { seq: number; hash: string; signed_at: string; key_id: string; signature: string } | null;
+    checkpoint: ReportCheckpoint | null;
     /** The verification since the previous checkpoint, when the caller ran one (PDF downloads). */
     verification: ChainCheck | null;
   };
@@ -405,15 +406,34 @@ export function reviewStatus(total: number, compliant: number, nonCompliant: num
   return { state: "all_compliant", label: "Reviewed: all compliant", ...counts };
 }
 
+/** The signed tree head a report was made against, and what checks it (docs/integrity.md). */
+export interface ReportCheckpoint {
+  /** The tree size: the chain head's seq when signed. */
+  seq: number;
+  /** The chain head's hash. */
+  hash: string;
+  /** The Merkle tree's root at that size; null for a checkpoint from before the tree. */
+  root_hash: string | null;
+  signed_at: string;
+  key_id: string;
+  /** The C2SP verifier key of the key that signed it. */
+  verifier_key: string;
+  signature: string;
+}
+
 export async function chainState(db: pg.PoolClient | pg.Pool, orgId: string): Promise<Omit<SecurityReport["chain"], "verification">> {
   const head = await db.query<{ seq: number; hash: string }>("select seq, hash from chain_heads where org_id = $1", [orgId]);
-  const cp = await db.query<{ seq: number; hash: string; signed_at: Date; key_id: string; signature: string }>(
-    "select seq, hash, signed_at, key_id, signature from checkpoints where org_id = $1 order by seq desc, signed_at desc limit 1",
+  const cp = await db.query<{ seq: number; hash: string; root_hash: string | null; signed_at: Date; key_id: string; signature: string; public_key: string }>(
+    `select c.seq, c.hash, c.root_hash, c.signed_at, c.key_id, c.signature, k.public_key
+       from checkpoints c join signing_keys k on k.id = c.key_id
+      where c.org_id = $1 order by c.seq desc, c.signed_at desc limit 1`,
     [orgId],
   );
   const c = cp.rows[0];
   return {
     head: { seq: Number(head.rows[0]?.seq ?? 0), hash: head.rows[0]?.hash ?? "0".repeat(64) },
-    checkpoint: c ? { seq: Number(c.seq), hash: c.hash, signed_at: c.signed_at.toISOString(), key_id: c.key_id, signature: c.signature } : null,
+    checkpoint: c
+      ? { seq: Number(c.seq), hash: c.hash, root_hash: c.root_hash, signed_at: c.signed_at.toISOString(), key_id: c.key_id, verifier_key: verifierKey(c.public_key), signature: c.signature }
+      : null,
   };
 }

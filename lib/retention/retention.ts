@@ -8,7 +8,7 @@ import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 import { criticalSql, retentionPolicy } from "@/lib/retention/policy";
 import { activeHolds, notHeldSql } from "@/lib/retention/legal-holds";
 import { archiveThrough, archivedThrough, verifyStoredSegment, type OnSegmentRecorded, type Segment } from "@/lib/retention/segments";
-import { locationInStore } from "@/lib/retention/store";
+import { locationInStore } from "@/lib/storage/archive-store";
 import { keepLeavesBeforeDelete } from "@/lib/integrity/tree";
 
 /**

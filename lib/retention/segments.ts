@@ -9,7 +9,7 @@ import { pool } from "@/lib/db/pool";
 import { inAppendTransaction } from "@/lib/events/ingest";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import { verifyFile } from "@/lib/integrity/verify-file";
-import { archiveStore, storeFor } from "@/lib/retention/store";
+import { archiveStore, storeFor } from "@/lib/storage/archive-store";
 
 /**
  * Segments: one org's events of a contiguous seq range as gzip NDJSON — each line exactly

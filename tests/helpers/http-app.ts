@@ -21,11 +21,16 @@ resetEnvCache();
 /** One app per test file, started on first use and stopped when the file's tests end. */
 let shared: Promise<TestApp> | undefined;
 
+// Registered when a test file imports this module (a hook registered inside another hook is
+// never run, and the server would outlive the run).
+afterAll(async () => {
+  const app = shared;
+  shared = undefined;
+  await (await app?.catch(() => undefined))?.stop();
+}, 30_000);
+
 export function testApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
-  if (!shared) {
-    shared = TestApp.start(extraEnv);
-    afterAll(async () => (await shared)?.stop(), 30_000);
-  }
+  shared ??= TestApp.start(extraEnv);
   return shared;
 }
 

@@ -156,6 +156,7 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
   "GET /api/v1/archives": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/archives" })) },
   "GET /api/v1/blocklist": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/blocklist" })) },
   "GET /api/v1/chain/verify": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/chain/verify" })) },
+  "GET /api/v1/chain/consistency": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/chain/consistency?from=0&to=0" })) },
   "GET /api/v1/chain/checkpoints": { need: api("events:read", "events:read"), probe: get(() => ({ path: "/api/v1/chain/checkpoints" })) },
   "GET /api/v1/reports/security": { need: api("reports:read", "reports:download"), probe: get(() => ({ path: "/api/v1/reports/security?period=30d" })) },
   "GET /api/v1/reports/compliance": { need: api("reports:read", "reports:download"), probe: get(() => ({ path: "/api/v1/reports/compliance?period=30d" })) },

@@ -12,7 +12,7 @@ import { postgresIpv6 } from "@/lib/events/ip";
 import { contentHash } from "@/lib/integrity/chain";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { runScheduledJob } from "@/server/jobs";
-import { FolderStore, setArchiveStore } from "@/lib/retention/store";
+import { FolderStore, setArchiveStore } from "@/lib/storage/archive-store";
 import { call, newOrg } from "@/tests/helpers/fixtures";
 
 /**

@@ -5,6 +5,8 @@ import { POST } from "@/app/api/v1/events/route";
 import { GET as getOne } from "@/app/api/v1/events/[id]/route";
 import { GET as verifyRoute } from "@/app/api/v1/chain/verify/route";
 import { GET as checkpointsRoute } from "@/app/api/v1/chain/checkpoints/route";
+import { GET as consistencyRoute } from "@/app/api/v1/chain/consistency/route";
+import { eventLeaf, verifyConsistency, verifyInclusion } from "@/lib/integrity/merkle";
 import { pool } from "@/lib/db/pool";
 import { checkpointMessage, checkpointToJson, rotateSigningKey, takeCheckpoint, verifyCheckpointSignature, type CheckpointJson } from "@/lib/integrity/checkpoints";
 import { rootAt } from "@/lib/integrity/tree";
@@ -287,6 +289,40 @@ describe("signed checkpoints", () => {
     // A note that says another size or root is refused, however the fields read.
     expect(verifyCheckpointSignature({ ...cp, note: cp.note!.replace("\n7\n", "\n8\n") }, key.public_key)).toBe(false);
     expect(verifyCheckpointSignature({ ...cp, root_hash: "00".repeat(32) }, key.public_key)).toBe(false);
+  });
+
+  it("GET /api/v1/chain/consistency proves an earlier head a prefix of the signed one, and names a bad size", async () => {
+    const o = await orgWithEvents(40);
+    const early = checkpointToJson(await takeCheckpoint(o.orgId));
+    for (let i = 0; i < 3; i++) await call(POST, { key: o.key, body: { action: "LOGOUT" } });
+    const late = checkpointToJson(await takeCheckpoint(o.orgId));
+    const res = await call(consistencyRoute, { key: o.key, path: `/api/v1/chain/consistency?from=${early.seq}` });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ from: 40, to: 43, from_root: early.root_hash, to_root: late.root_hash, checkpoint: { id: late.id } });
+    const proof = (res.json.proof as string[]).map((h) => Buffer.from(h, "hex"));
+    expect(verifyConsistency(40, 43, Buffer.from(early.root_hash!, "hex"), Buffer.from(late.root_hash!, "hex"), proof)).toBe(true);
+    // A head that was never this log's is not proven consistent by it.
+    expect(verifyConsistency(40, 43, Buffer.alloc(32, 7), Buffer.from(late.root_hash!, "hex"), proof)).toBe(false);
+    const past = await call(consistencyRoute, { key: o.key, path: "/api/v1/chain/consistency?from=1&to=999" });
+    expect(past.status).toBe(400);
+    expect(JSON.stringify(past.json)).toMatch(/to/);
+    const backwards = await call(consistencyRoute, { key: o.key, path: "/api/v1/chain/consistency?from=43&to=40" });
+    expect(backwards.status).toBe(400);
+    expect((await call(consistencyRoute, { key: o.key, path: "/api/v1/chain/consistency?from=abc" })).status).toBe(400);
+  });
+
+  it("GET /api/v1/events/{id} carries the event's inclusion proof against the latest signed head, once one covers it", async () => {
+    const o = await orgWithEvents(250);
+    const before = (await call(getOne, { key: o.key, params: { id: o.ids[200]! } })).json.data;
+    expect(before.chain.proof).toBeNull();
+    const cp = checkpointToJson(await takeCheckpoint(o.orgId));
+    const e = (await call(getOne, { key: o.key, params: { id: o.ids[200]! } })).json.data;
+    expect(e.chain.proof).toMatchObject({ leaf_index: 200, tree_size: 250, root_hash: cp.root_hash, proven: true, checkpoint: { id: cp.id, note: cp.note } });
+    // Checked again here from the event alone: its leaf, the path, the signed root.
+    const path = (e.chain.proof.inclusion as string[]).map((h) => Buffer.from(h, "hex"));
+    expect(path.length).toBeGreaterThan(0);
+    expect(verifyInclusion(eventLeaf(e.hash), 200, 250, path, Buffer.from(cp.root_hash!, "hex"))).toBe(true);
+    expect(verifyInclusion(eventLeaf(e.prev_hash), 200, 250, path, Buffer.from(cp.root_hash!, "hex"))).toBe(false);
   });
 
   it("vigil keys rotate: new checkpoints use the new key, and every older one still verifies with the key that signed it", async () => {

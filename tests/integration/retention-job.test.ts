@@ -8,7 +8,7 @@ import { ingestEvents } from "@/lib/events/ingest";
 import { verifyOrgChain } from "@/lib/integrity/verify";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { runScheduledJob } from "@/server/jobs";
-import { FolderStore, setArchiveStore } from "@/lib/retention/store";
+import { FolderStore, setArchiveStore } from "@/lib/storage/archive-store";
 import { archiveThrough, listSegments } from "@/lib/retention/segments";
 import { saveRetentionPolicy } from "@/lib/retention/policy";
 import { placeLegalHold, releaseLegalHold } from "@/lib/retention/legal-holds";

@@ -128,6 +128,22 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
       { label: "Previous", content: <span className="font-mono text-xs break-all">{event.prev_hash}</span> },
       { label: "Content", content: <span className="font-mono text-xs break-all">{event.content_hash}</span> },
       { label: "Position", content: `${event.chain.seq.toLocaleString("en-US")} of ${event.chain.head_seq.toLocaleString("en-US")} in ${session.org.name}'s chain` },
+      {
+        label: "Inclusion proof",
+        testId: "tree-inclusion",
+        content: event.chain.proof ? (
+          <span>
+            {event.chain.proof.proven ? "✓ proven" : "✕ does not prove"} in the log of size {event.chain.proof.tree_size.toLocaleString("en-US")} signed{" "}
+            {new Date(event.chain.proof.checkpoint.signed_at).toISOString().slice(0, 16).replace("T", " ")} UTC ({event.chain.proof.inclusion.length} hashes) ·{" "}
+            <a className="underline" href={`/api/v1/events/${event.id}`} download={`vigil-event-${event.chain.seq}-proof.json`} data-testid="download-proof">download it</a>
+          </span>
+        ) : (
+          <span className="text-slate-500">no signed tree head covers this event yet (the verify job signs one hourly)</span>
+        ),
+        children: event.chain.proof
+          ? [{ label: "Tree root", content: <span className="font-mono text-xs break-all">{event.chain.proof.root_hash}</span> }]
+          : undefined,
+      },
     ],
   });
 

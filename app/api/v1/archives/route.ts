@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { apiRoute } from "@/lib/http/api-route";
 import { listSegments } from "@/lib/retention/segments";
-import { locationInStore } from "@/lib/retention/store";
+import { locationInStore } from "@/lib/storage/archive-store";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -17,6 +17,8 @@ export interface ArchiveStore {
   put(key: string, localFile: string): Promise<string>;
   /** A local copy of what is stored at `location`, read back from the store itself. */
   fetch(location: string): Promise<{ file: string; cleanup: () => void }>;
+  /** What is stored under `key`, or undefined when nothing is. */
+  read(key: string): Promise<Buffer | undefined>;
 }
 
 export class FolderStore implements ArchiveStore {
@@ -39,6 +41,15 @@ export class FolderStore implements ArchiveStore {
     if (!location.startsWith("file://")) throw new Error(`not a folder location: ${location}`);
     return { file: location.slice("file://".length), cleanup: () => {} };
   }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    try {
+      return fs.readFileSync(path.join(this.root, key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
 }
 
 export class S3Store implements ArchiveStore {
@@ -51,7 +62,7 @@ export class S3Store implements ArchiveStore {
     const objectKey = this.prefix + key;
     await this.client.send(new PutObjectCommand({
       Bucket: this.bucket, Key: objectKey, Body: fs.readFileSync(localFile),
-      ContentType: key.endsWith(".json") ? "application/json" : "application/gzip",
+      ContentType: key.endsWith(".json") ? "application/json" : key.endsWith(".note") ? "text/plain; charset=utf-8" : "application/gzip",
     }));
     return `s3://${this.bucket}/${objectKey}`;
   }
@@ -64,6 +75,16 @@ export class S3Store implements ArchiveStore {
     const file = path.join(dir, path.basename(m[2]!));
     await pipeline(res.Body as Readable, fs.createWriteStream(file));
     return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  async read(key: string): Promise<Buffer | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      return Buffer.from(await res.Body!.transformToByteArray());
+    } catch (err) {
+      if ((err as { name?: string }).name === "NoSuchKey") return undefined;
+      throw err;
+    }
   }
 }
 
