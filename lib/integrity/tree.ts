@@ -103,6 +103,11 @@ export function storedNodes(db: Db, orgId: string): NodeSource & { computed: Map
 const tails = new Map<string, { seq: number; hash: string; leaves: Hash[] }>();
 const MAX_TAILS = 10_000;
 
+/** Forgets the kept tails, as a process that never appended starts (tests). */
+export function forgetTails(): void {
+  tails.clear();
+}
+
 /**
  * Writes the stored nodes that the events (fromSeq, toSeq] complete, in the caller's
  * transaction (the one that appended them, after their insert). Ingest passes the events'
@@ -112,6 +117,18 @@ const MAX_TAILS = 10_000;
  * events (bench/tree-cost.ts).
  */
 export async function extendTree(client: pg.PoolClient, orgId: string, fromSeq: number, toSeq: number, hashes?: string[], prevHash?: string): Promise<void> {
+  try {
+    await extendTreeOrThrow(client, orgId, fromSeq, toSeq, hashes, prevHash);
+  } catch (err) {
+    // Ingest never fails for the tree: a log whose leaves are gone (deleted before the tree
+    // existed) leaves the node unstored, and proofs over it say so (MissingLeavesError).
+    if (!(err instanceof MissingLeavesError)) throw err;
+    tails.delete(orgId);
+    console.error(`[vigil] org ${orgId}: the Merkle tree can't be extended past seq ${fromSeq}: ${err.message}`);
+  }
+}
+
+async function extendTreeOrThrow(client: pg.PoolClient, orgId: string, fromSeq: number, toSeq: number, hashes?: string[], prevHash?: string): Promise<void> {
   const block = 2 ** BAND;
   const firstBlock = Math.floor(fromSeq / block);
   const endBlock = Math.floor(toSeq / block);
@@ -123,12 +140,20 @@ export async function extendTree(client: pg.PoolClient, orgId: string, fromSeq: 
     if (start === fromSeq) leaves = [];
     else if (tail && tail.seq === fromSeq && tail.hash === prevHash && tail.leaves.length === fromSeq - start) leaves = tail.leaves;
     else {
-      const { rows } = await client.query<{ hash: string }>(
-        "select hash from audit_events where org_id = $1 and seq between $2 and $3 order by seq",
-        [orgId, start + 1, fromSeq],
-      );
-      if (rows.length !== fromSeq - start) throw new MissingLeavesError(`seq ${start + 1}..${fromSeq} are not all stored`);
-      leaves = rows.map((r) => eventLeaf(r.hash));
+      // The block's earlier events, or the leaves retention kept of those it deleted.
+      const [events, kept] = await Promise.all([
+        client.query<{ seq: number; hash: string }>("select seq, hash from audit_events where org_id = $1 and seq between $2 and $3", [orgId, start + 1, fromSeq]),
+        client.query<{ idx: number; hash: Buffer }>("select idx, hash from merkle_nodes where org_id = $1 and level = 0 and idx between $2 and $3", [orgId, start, fromSeq - 1]),
+      ]);
+      const byIndex = new Map<number, Hash>();
+      for (const r of kept.rows) byIndex.set(Number(r.idx), r.hash);
+      for (const r of events.rows) byIndex.set(Number(r.seq) - 1, eventLeaf(r.hash));
+      leaves = [];
+      for (let i = start; i < fromSeq; i++) {
+        const leaf = byIndex.get(i);
+        if (!leaf) throw new MissingLeavesError(`the tree's leaf ${i} (seq ${i + 1}) is not stored`);
+        leaves.push(leaf);
+      }
     }
     for (const h of hashes) leaves.push(eventLeaf(h));
     for (let b = firstBlock; b < endBlock; b++) src.remember(BAND, b, perfectRoot(leaves.slice((b - firstBlock) * block, (b - firstBlock + 1) * block)));

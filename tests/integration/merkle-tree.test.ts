@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pool, withTransaction } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
 import { consistencyProof, eventLeaf, inclusionProof, memoryNodes, multiProof, rootFromLeaves, treeRoot, verifyConsistency, verifyInclusion } from "@/lib/integrity/merkle";
-import { consistencyAt, inclusionAt, keepLeavesBeforeDelete, multiProofAt, rootAt } from "@/lib/integrity/tree";
+import { consistencyAt, forgetTails, inclusionAt, keepLeavesBeforeDelete, multiProofAt, rootAt } from "@/lib/integrity/tree";
 import { newOrg } from "@/tests/helpers/fixtures";
 
 /**
@@ -81,5 +81,24 @@ describe("each org's Merkle tree, stored", () => {
     for (const index of [49, 99, 255, 299, 300, 301, 599]) {
       expect(verifyInclusion(leaves[index]!, index, 600, await inclusionAt(pool(), org.id, index, 600), root), `leaf ${index}`).toBe(true);
     }
+  });
+
+  it("keeps growing after retention deleted part of the block at the head, in a process that never appended before", async () => {
+    const { org } = await newOrg();
+    await ingest(org.id, [300]);
+    const leaves = await leavesOf(org.id);
+    const doomed = "select seq, hash from audit_events where org_id = $1 and seq between 257 and 290";
+    await withTransaction(async (client) => {
+      await keepLeavesBeforeDelete(client, org.id, doomed, [org.id]);
+      await client.query("set local vigil.retention = 'on'");
+      await client.query("delete from audit_events where org_id = $1 and seq between 257 and 290", [org.id]);
+    });
+    // Like the retention job's own process: no tail of this org in memory.
+    forgetTails();
+    await ingest(org.id, [250]);
+    const after = [...leaves, ...(await leavesOf(org.id)).slice(300 - 34)];
+    expect(after).toHaveLength(550);
+    expect(await nodesOf(org.id)).toContain("8/1");
+    expect((await rootAt(pool(), org.id, 550)).equals(await treeRoot(memoryNodes(after), 550))).toBe(true);
   });
 });
