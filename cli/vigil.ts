@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
           : `  ${p.count} event(s) proven in org ${p.org_id}'s log of size ${p.tree_size} (filter: ${p.filter})`);
         console.log(`  signed tree head of size ${p.tree_size}, root ${p.root_hash}, by key ${p.verifier_key}`);
         console.log("  compare that key with your org's published keys (GET /api/v1/chain/checkpoints)");
-      } else if (result.gaps > 0) console.log(`  ${result.gaps} gap(s) in seq; each event still verified`);
+      } else if (result.gaps > 0 && result.problems.length === 0) console.log(`  ${result.gaps} gap(s) in seq; each event still verified`);
       for (const problem of result.problems.slice(0, 20)) console.log(`  ✗ ${problem}`);
     }
     return result.ok ? 0 : 2;
