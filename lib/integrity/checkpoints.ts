@@ -229,6 +229,15 @@ export async function listCheckpoints(orgId: string, limit = 100): Promise<Check
   return rows.map(fromRow);
 }
 
+/** The newest signed tree head (with a note) of exactly this size, if any. */
+export async function checkpointOfSize(orgId: string, size: number): Promise<Checkpoint | undefined> {
+  const { rows } = await pool().query<CheckpointRow>(
+    `select ${CHECKPOINT_COLUMNS} from checkpoints where org_id = $1 and seq = $2 and note is not null order by signed_at desc limit 1`,
+    [orgId, size],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
 export async function latestCheckpoint(orgId: string): Promise<Checkpoint | undefined> {
   return (await listCheckpoints(orgId, 1))[0];
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { readPool } from "@/lib/db/pool";
 import { VigilError } from "@/lib/errors";
-import { checkpointToJson, listCheckpoints, type CheckpointJson } from "@/lib/integrity/checkpoints";
+import { checkpointOfSize, checkpointToJson, listCheckpoints, type CheckpointJson } from "@/lib/integrity/checkpoints";
 import { consistencyAt, rootAt } from "@/lib/integrity/tree";
 
 /**
@@ -35,7 +35,7 @@ export async function treeConsistency(orgId: string, from: number, to?: number):
   if (size > headSeq) throw new VigilError("invalid_request", `to is past the log's size (${headSeq})`, [{ path: "to", message: `must be at most ${headSeq}` }]);
   if (from > size) throw new VigilError("invalid_request", "from must not be greater than to", [{ path: "from", message: `must be at most ${size}` }]);
   const [proof, fromRoot, toRoot] = await Promise.all([consistencyAt(readPool(), orgId, from, size), rootAt(readPool(), orgId, from), rootAt(readPool(), orgId, size)]);
-  const signed = latest && latest.seq === size && latest.note ? latest : (await listCheckpoints(orgId, 1000)).find((c) => c.seq === size && c.note);
+  const signed = latest && latest.seq === size && latest.note ? latest : await checkpointOfSize(orgId, size);
   return {
     from, to: size, from_root: fromRoot.toString("hex"), to_root: toRoot.toString("hex"), proof: proof.map((h) => h.toString("hex")),
     checkpoint: signed ? checkpointToJson(signed) : null,

@@ -103,6 +103,9 @@ export function storedNodes(db: Db, orgId: string): NodeSource & { computed: Map
 const tails = new Map<string, { seq: number; hash: string; leaves: Hash[] }>();
 const MAX_TAILS = 10_000;
 
+/** Orgs whose tree can't grow (their leaves were deleted before the tree existed), already logged. */
+const stalled = new Set<string>();
+
 /** Forgets the kept tails, as a process that never appended starts (tests). */
 export function forgetTails(): void {
   tails.clear();
@@ -124,7 +127,9 @@ export async function extendTree(client: pg.PoolClient, orgId: string, fromSeq: 
     // existed) leaves the node unstored, and proofs over it say so (MissingLeavesError).
     if (!(err instanceof MissingLeavesError)) throw err;
     tails.delete(orgId);
-    console.error(`[vigil] org ${orgId}: the Merkle tree can't be extended past seq ${fromSeq}: ${err.message}`);
+    // Said once per org and process: every later append would say it again.
+    if (!stalled.has(orgId)) console.error(`[vigil] org ${orgId}: the Merkle tree can't be extended past seq ${fromSeq}: ${err.message}`);
+    stalled.add(orgId);
   }
 }
 

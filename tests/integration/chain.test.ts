@@ -303,6 +303,9 @@ describe("signed checkpoints", () => {
     expect(verifyConsistency(40, 43, Buffer.from(early.root_hash!, "hex"), Buffer.from(late.root_hash!, "hex"), proof)).toBe(true);
     // A head that was never this log's is not proven consistent by it.
     expect(verifyConsistency(40, 43, Buffer.alloc(32, 7), Buffer.from(late.root_hash!, "hex"), proof)).toBe(false);
+    // An earlier size that was signed comes with its own signed head.
+    const earlier = await call(consistencyRoute, { key: o.key, path: `/api/v1/chain/consistency?from=10&to=${early.seq}` });
+    expect(earlier.json).toMatchObject({ from: 10, to: 40, to_root: early.root_hash, checkpoint: { id: early.id } });
     const past = await call(consistencyRoute, { key: o.key, path: "/api/v1/chain/consistency?from=1&to=999" });
     expect(past.status).toBe(400);
     expect(JSON.stringify(past.json)).toMatch(/to/);
