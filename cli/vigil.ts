@@ -4,6 +4,9 @@
  *   vigil org create NAME [--slug SLUG] [--admin EMAIL --password PW] [--json]
  *   vigil apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--json]
  *   vigil verify FILE            checks an NDJSON export or archive segment, offline
+ *     [--checkpoint FILE|URL]    …against a signed tree head kept from earlier (consistency)
+ *     [--key VERIFIER_KEY]       …signed by a key the auditor trusts
+ *     [--api URL]                …fetching the consistency proof from Vigil (VIGIL_API_KEY)
  *   vigil restore FILE           re-imports a segment into a scratch table and verifies it
  *   vigil seed --events N [--org SLUG]
  *   vigil checkpoint --org SLUG  signs the org's chain head now
@@ -22,6 +25,7 @@ import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { InputFileError, resolveInputFile } from "@/lib/integrity/input-file";
+import { consistencyFrom, KeptHeadError, readKeptHead } from "@/lib/integrity/kept-head";
 import { RotationRefused, rotateSigningKey, takeCheckpoint } from "@/lib/integrity/checkpoints";
 import { seedEvents } from "@/lib/seed/generate";
 import { restoreSegment } from "@/lib/retention/restore";
@@ -31,7 +35,7 @@ class UsageError extends Error {}
 const USAGE = `Usage:
   vigil org create NAME [--slug SLUG] [--admin EMAIL --password PW] [--json]
   vigil apikey create --org SLUG [--scopes ${API_SCOPES.join(",")}] [--name NAME] [--json]
-  vigil verify FILE
+  vigil verify FILE [--checkpoint FILE|URL] [--key VERIFIER_KEY]... [--api URL]
   vigil restore FILE [--json]
   vigil seed --events N [--org SLUG] [--days 395]
   vigil checkpoint --org SLUG
@@ -83,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
       name: { type: "string" },
       events: { type: "string" },
       days: { type: "string" },
+      checkpoint: { type: "string" },
+      key: { type: "string", multiple: true },
+      api: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -95,7 +102,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === "verify") {
     if (!sub) throw new UsageError("verify needs a FILE");
     const file = resolveInputFile(sub, process.env.VIGIL_CALLER_CWD ?? process.cwd());
-    const result = await verifyFile(file);
+    const cwd = process.env.VIGIL_CALLER_CWD ?? process.cwd();
+    const checkpoint = values.checkpoint === undefined ? undefined : await readKeptHead(values.checkpoint, cwd);
+    if (values.api !== undefined && !/^https?:\/\//i.test(values.api)) throw new UsageError("--api takes Vigil's base URL, such as https://vigil.example.com");
+    const result = await verifyFile(file, {
+      checkpoint,
+      keys: values.key,
+      consistency: values.api === undefined ? undefined : consistencyFrom(values.api, process.env.VIGIL_API_KEY),
+    });
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(`${result.ok ? "OK" : "FAILED"}: ${result.checked} event(s) checked in ${sub}`);
@@ -106,7 +120,9 @@ async function main(argv: string[]): Promise<number> {
           ? `  every event of org ${p.org_id}'s log up to seq ${p.tree_size} that is still kept, proven against its signed tree head`
           : `  ${p.count} event(s) proven in org ${p.org_id}'s log of size ${p.tree_size} (filter: ${p.filter})`);
         console.log(`  signed tree head of size ${p.tree_size}, root ${p.root_hash}, by key ${p.verifier_key}`);
-        console.log("  compare that key with your org's published keys (GET /api/v1/chain/checkpoints)");
+        if (values.key?.length) console.log("  that key is one you trust (--key)");
+        else console.log("  compare that key with your org's published keys (GET /api/v1/chain/checkpoints), or pass it with --key");
+        if (result.kept) console.log(`  ${result.kept}`);
       } else if (result.gaps > 0 && result.problems.length === 0) console.log(`  ${result.gaps} gap(s) in seq; each event still verified`);
       for (const problem of result.problems.slice(0, 20)) console.log(`  ✗ ${problem}`);
     }
@@ -261,7 +277,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     // A file that can't be read: one line, and the exit code of a failed verification.
-    if (err instanceof InputFileError) {
+    if (err instanceof InputFileError || err instanceof KeptHeadError) {
       console.error(`vigil: ${err.message}`);
       process.exit(2);
     }

@@ -155,8 +155,8 @@ export function openApiDocument(): Record<string, unknown> {
     "/api/v1/chain/verify": {
       get: {
         summary: "Verify the organization's chain",
-        description: "Re-hashes the events since the latest signed checkpoint now; the hourly verify job re-verifies the whole chain from the genesis and its last result is `full_verification`. `ok` is false when either found a break.",
-        responses: { "200": { description: "{ ok, checked, first_bad_seq, head_seq, head_hash, missing, checkpoint, problems, from_seq, full_verification: { verified_at, ok, checked, head_seq, first_bad_seq, problems } | null }" }, ...errors(401, 403, 422, 503) },
+        description: "Re-hashes only the events after the verified head (the last tree size whose chain and stored tree were checked): before answering when there are at most 5,000 of them, else in the background while the answer comes from the verified head (`unverified` counts them). The daily verify job re-verifies the whole chain and tree from the genesis; its last result is `full_verification`, a pass in progress `full_verification_running`. `ok` is false when either found a break.",
+        responses: { "200": { description: "{ ok, from_seq, checked, nodes_checked, first_bad_seq, head_seq, head_hash, missing, checkpoint, problems, verified_seq, verified_at, unverified, full_verification: { verified_at, ok, checked, head_seq, first_bad_seq, problems } | null, full_verification_running: { started_at, updated_at, target_seq, cursor_seq, checked } | null }" }, ...errors(401, 403, 422, 503) },
       },
     },
     "/api/v1/chain/checkpoints": {

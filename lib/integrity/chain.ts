@@ -26,7 +26,7 @@ export function contentOf(event: AuditEvent | EventContent | Record<string, unkn
 }
 
 export function sha256Hex(text: string): string {
-  return crypto.createHash("sha256").update(text, "utf8").digest("hex");
+  return crypto.hash("sha256", text, "hex") as string;
 }
 
 export function canonicalJson(value: unknown): string {
@@ -40,7 +40,7 @@ export function contentHash(event: AuditEvent | EventContent | Record<string, un
 }
 
 export function linkHash(prevHash: string, contentHashHex: string): string {
-  return sha256Hex(prevHash + contentHashHex);
+  return crypto.hash("sha256", prevHash + contentHashHex, "hex") as string;
 }
 
 export type ChainProblem =
@@ -78,24 +78,30 @@ export class ChainVerifier {
   }
 
   add(event: AuditEvent): void {
-    const seq = Number(event.seq);
+    this.addHashed(Number(event.seq), contentHash(event), event.content_hash, event.prev_hash, event.hash);
+  }
+
+  /**
+   * One event by its hashes: `computedContentHash` is the hash of its content as read, the
+   * rest as stored. The database passes hash rows without building events (row-hash.ts).
+   */
+  addHashed(seq: number, computedContentHash: string, content_hash: string, prev_hash: string, hash: string): void {
     this.checked++;
     if (this.firstSeq === undefined) this.firstSeq = seq;
-    const expectedContent = contentHash(event);
-    if (expectedContent !== event.content_hash) {
+    if (computedContentHash !== content_hash) {
       this.problem({ seq, kind: "content_hash", message: `content does not match content_hash at seq ${seq}` });
     }
-    if (linkHash(event.prev_hash, event.content_hash) !== event.hash) {
+    if (linkHash(prev_hash, content_hash) !== hash) {
       this.problem({ seq, kind: "hash", message: `hash is not sha256(prev_hash ‖ content_hash) at seq ${seq}` });
     }
     if (this.lastSeq === undefined) {
-      if (seq === 1 && event.prev_hash !== GENESIS_HASH) {
+      if (seq === 1 && prev_hash !== GENESIS_HASH) {
         this.problem({ seq, kind: "link", message: "the first event does not start from the genesis hash" });
       }
     } else if (seq <= this.lastSeq) {
       this.problem({ seq, kind: "order", message: `seq ${seq} follows ${this.lastSeq}: events are out of order` });
     } else if (seq === this.lastSeq + 1) {
-      if (event.prev_hash !== this.lastHash) {
+      if (prev_hash !== this.lastHash) {
         this.problem({ seq, kind: "link", message: `prev_hash at seq ${seq} is not the hash of seq ${this.lastSeq}` });
       }
     } else {
@@ -103,6 +109,6 @@ export class ChainVerifier {
       this.firstMissingSeq ??= this.lastSeq + 1;
     }
     this.lastSeq = seq;
-    this.lastHash = event.hash;
+    this.lastHash = hash;
   }
 }

@@ -223,6 +223,16 @@ export async function keepLeavesBeforeDelete(client: pg.PoolClient, orgId: strin
 }
 
 export const rootAt = (db: Db, orgId: string, size: number) => treeRoot(storedNodes(db, orgId), size);
+
+/** The root at `size`, or undefined where its leaves are gone (a log whose events were deleted before the tree existed). */
+export async function rootIfStored(db: Db, orgId: string, size: number): Promise<Hash | undefined> {
+  try {
+    return await rootAt(db, orgId, size);
+  } catch (err) {
+    if (err instanceof MissingLeavesError) return undefined;
+    throw err;
+  }
+}
 export const inclusionAt = (db: Db, orgId: string, index: number, size: number) => inclusionProof(storedNodes(db, orgId), index, size);
 export const consistencyAt = (db: Db, orgId: string, from: number, to: number) => consistencyProof(storedNodes(db, orgId), from, to);
 export const multiProofAt = (db: Db, orgId: string, indexes: number[], size: number) => multiProof(storedNodes(db, orgId), indexes, size);

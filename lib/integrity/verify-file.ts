@@ -3,6 +3,7 @@ import type { AuditEvent } from "@/lib/events/types";
 import { fileLines } from "@/lib/integrity/input-file";
 import { asProofLine, checkExportProof, type ExportStatement } from "@/lib/integrity/export-proof";
 import { eventLeaf, type Hash } from "@/lib/integrity/merkle";
+import { checkAgainstKept, publicKeyOfVerifierKey } from "@/lib/integrity/kept-head";
 
 /**
  * Verifies an NDJSON export or a gzip archive segment with no database: each line's
@@ -25,9 +26,20 @@ export interface FileVerification {
   problems: string[];
   /** What the export's proof line signs, when it holds; null for a segment or a file without one. */
   proven: (ExportStatement & { verifier_key: string }) | null;
+  /** How the export's head relates to the kept checkpoint (`--checkpoint`), when it holds. */
+  kept: string | null;
 }
 
-export async function verifyFile(file: string): Promise<FileVerification> {
+export interface VerifyFileOptions {
+  /** A signed tree head the auditor kept (its note text): the export's head must be consistent with it. */
+  checkpoint?: string;
+  /** C2SP verifier keys the auditor trusts (a key rotated: several): the export's head and the kept one must be signed by one of them. */
+  keys?: string[];
+  /** Fetches a consistency proof between two tree sizes (hex), when the file can't give it. */
+  consistency?: (from: number, to: number) => Promise<string[]>;
+}
+
+export async function verifyFile(file: string, opts: VerifyFileOptions = {}): Promise<FileVerification> {
   const verifiers = new Map<string, ChainVerifier>();
   const problems: string[] = [];
   const leaves: Array<[number, Hash]> = [];
@@ -77,10 +89,29 @@ export async function verifyFile(file: string): Promise<FileVerification> {
     const check = checkExportProof(proof, single ? [...verifiers.keys()][0] : undefined, leaves);
     problems.push(...check.problems.map((p) => `proof (line ${proofAt}): ${p}`));
     if (check.problems.length === 0 && check.statement) proven = { ...check.statement, verifier_key: check.verifierKey! };
+  } else if (opts.checkpoint !== undefined || opts.keys?.length) {
+    problems.push("the file has no proof line to check against the kept checkpoint or key");
   } else if (!isSegment && lineNo > 0) {
     problems.unshift("no proof line at the end: the file was cut short, or it is not a Vigil export (exports end with one since Vigil 0.2)");
   }
+  let kept: string | null = null;
+  const keys = (opts.keys ?? []).map((k) => k.trim());
+  const trusted = keys.map((k) => [k, publicKeyOfVerifierKey(k)] as const);
+  const badKey = trusted.find(([, pem]) => !pem);
+  if (badKey) problems.push(`--key ${badKey[0]} is not a C2SP Ed25519 verifier key (vigil+<8 hex>+<base64>)`);
+  else if (proven && keys.length > 0 && !keys.includes(proven.verifier_key)) {
+    problems.push(`the export's head is signed by ${proven.verifier_key}, not by a key you trust (${keys.join(", ")})`);
+  } else if (proven && opts.checkpoint !== undefined) {
+    const check = await checkAgainstKept({
+      note: opts.checkpoint,
+      trusted: keys.length > 0 ? trusted.map(([, pem]) => pem!) : [publicKeyOfVerifierKey(proven.verifier_key)!],
+      statement: proven, leaves, consistency: opts.consistency,
+    });
+    problems.push(...check.problems.map((p) => `checkpoint: ${p}`));
+    kept = check.proven ?? null;
+  }
   return {
+    kept,
     ok: problems.length === 0 && lineNo > 0,
     file,
     checked: all.reduce((n, v) => n + v.checked, 0),

@@ -1,19 +1,21 @@
 import { pool, withTransaction } from "@/lib/db/pool";
 import { completeTree } from "@/lib/integrity/tree";
 import { HistoryRewritten, latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
-import { verifyOrgChain, type ChainVerification } from "@/lib/integrity/verify";
-import { lastFullVerification, recordFullVerification, sinceCheckpoint } from "@/lib/integrity/status";
+import type { ChainVerification } from "@/lib/integrity/verify";
+import { fullVerification } from "@/lib/integrity/verified-state";
+import { lastFullVerification, recordFullVerification, verifyNew, withFullVerification } from "@/lib/integrity/status";
 import { upsertAlert } from "@/lib/alerts/store";
 import { notifyAlert } from "@/lib/alerts/notify";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 
 /**
- * The verify job: for each org, hourly, re-verify the chain since its last checkpoint and
- * sign the new head; once a day, re-verify the whole chain from the genesis instead (in
- * slices that yield, so it runs beside requests) and record it. Requests and report
- * downloads re-verify only since the last checkpoint and lean on that record for the rest.
- * A chain that fails is never signed; it raises a critical alert instead.
+ * The verify job: for each org, hourly, verify what was appended since the verified head
+ * (lib/integrity/verified-state.ts) and sign the new head; once a day, re-verify the whole
+ * chain and tree from the genesis instead (in slices that yield, so it runs beside
+ * requests; resumed where it stopped if a restart cut it short) and record it. Requests and
+ * report downloads verify only what is new and lean on that record for the rest. A chain
+ * that fails is never signed; it raises a critical alert instead.
  */
 
 /** How old the last whole-chain verification may be before the job runs the next one. */
@@ -47,9 +49,11 @@ async function raiseIntegrityAlert(orgId: string, result: { first_bad_seq: numbe
 }
 
 /** Signs the verified head when it holds something the latest checkpoint doesn't. */
-async function signHead(orgId: string, result: ChainVerification, last: { seq: number; hash: string } | undefined): Promise<number | null> {
-  const verifiedHead = result.head_hash !== null && (result.checked > 0 || result.head_seq === (last?.seq ?? 0));
-  if (!verifiedHead || (last && last.seq === result.head_seq && last.hash === result.head_hash)) return null;
+async function signHead(orgId: string, result: ChainVerification & { verified_seq?: number }, last: { seq: number; hash: string } | undefined): Promise<number | null> {
+  // Only a head this verification (or an earlier one, for the verified head) vouches for.
+  const verifiedHead = result.head_hash !== null && (result.verified_seq ?? result.head_seq) === result.head_seq;
+  // A head no newer than the last signed one (a full pass ends at the head it began with) is not signed again.
+  if (!verifiedHead || (last && last.seq >= result.head_seq)) return null;
   return (await takeCheckpoint(orgId, { seq: result.head_seq, hash: result.head_hash! })).seq;
 }
 
@@ -57,7 +61,7 @@ async function signHead(orgId: string, result: ChainVerification, last: { seq: n
  * Signs the verified head unless it contradicts the head kept outside the database
  * (lib/integrity/witness.ts): then the chain is reported broken and the critical alert raised.
  */
-async function signOrRefuse(orgId: string, result: ChainVerification, last: { seq: number; hash: string } | undefined, full_verified_at: string | null): Promise<OrgVerifyResult> {
+async function signOrRefuse(orgId: string, result: ChainVerification & { verified_seq?: number }, last: { seq: number; hash: string } | undefined, full_verified_at: string | null): Promise<OrgVerifyResult> {
   try {
     return { org_id: orgId, ok: true, checked: result.checked, first_bad_seq: null, checkpoint_seq: await signHead(orgId, result, last), full_verified_at };
   } catch (err) {
@@ -68,11 +72,11 @@ async function signOrRefuse(orgId: string, result: ChainVerification, last: { se
 }
 
 /**
- * Verifies the chain since its last checkpoint (the checkpointed event itself included, so
- * its signed hash is compared too), joined with the last full verification, and signs the head.
+ * Verifies what was appended since the verified head (the latest checkpoint's signed hash
+ * and root compared too), joined with the last full verification, and signs the head.
  */
 export async function verifyOrg(orgId: string): Promise<OrgVerifyResult> {
-  const result = await sinceCheckpoint(orgId);
+  const result = withFullVerification(await verifyNew(orgId), await lastFullVerification(orgId));
   const last = result.checkpoint ?? undefined;
   const full_verified_at = result.full_verification?.verified_at ?? null;
   if (!result.ok) {
@@ -85,7 +89,7 @@ export async function verifyOrg(orgId: string): Promise<OrgVerifyResult> {
 /** The job's pass: the whole chain from the genesis, recorded, then the head signed. */
 export async function sweepOrg(orgId: string): Promise<OrgVerifyResult> {
   const last = await latestCheckpoint(orgId);
-  const result = await verifyOrgChain(orgId);
+  const result = await fullVerification(orgId);
   const full_verified_at = await recordFullVerification(orgId, result);
   // A log from before the Merkle tree gets its stored nodes here, once.
   if (result.ok) await withTransaction((c) => completeTree(c, orgId, result.head_seq));

@@ -9,7 +9,9 @@ import { GET as verifyChain } from "@/app/api/v1/chain/verify/route";
 import { GET as exportEvents } from "@/app/api/v1/exports/route";
 import { pool, withTransaction } from "@/lib/db/pool";
 import { postgresIpv6 } from "@/lib/events/ip";
-import { contentHash } from "@/lib/integrity/chain";
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
+import { canonicalJson, contentHash, contentOf } from "@/lib/integrity/chain";
+import { ROW_COLUMNS, RAW_TEXT, contentTextOfRow, type RawRow } from "@/lib/integrity/row-hash";
 import { verifyFile } from "@/lib/integrity/verify-file";
 import { runScheduledJob } from "@/server/jobs";
 import { FolderStore, setArchiveStore } from "@/lib/storage/archive-store";
@@ -202,7 +204,14 @@ describe("property: every accepted event re-hashes to its content_hash, read bac
     expect(await verifiesOffline(text)).toBe(true);
     // The export verified the chain and signed its head; the export itself is recorded
     // (DATA_EXPORTED): one more event, which the next verification checks from that head on.
-    expect(await chainOk(apiKey.key)).toMatchObject({ ok: true, first_bad_seq: null, head_seq: accepted.length + 1, from_seq: accepted.length });
+    expect(await chainOk(apiKey.key)).toMatchObject({ ok: true, first_bad_seq: null, head_seq: accepted.length + 1, from_seq: accepted.length + 1, checked: 1 });
+    // The verification passes hash rows without building events (row-hash.ts): the same text.
+    const orgId = (await pool().query<{ org_id: string }>("select org_id from audit_events where id = $1", [accepted[0]])).rows[0]!.org_id;
+    const fast = await pool().query<RawRow>({ text: `select ${ROW_COLUMNS} from audit_events where org_id = $1 order by seq`, values: [orgId], rowMode: "array", types: RAW_TEXT });
+    const reference = await pool().query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 order by seq`, [orgId]);
+    const differ = fast.rows.filter((r, i) => contentTextOfRow(r) !== canonicalJson(contentOf(rowToEvent(reference.rows[i]!))));
+    expect(fast.rows).toHaveLength(accepted.length + 1);
+    expect(differ.slice(0, 3)).toEqual([]);
     expect(refused).toBe(bodies.length - accepted.length);
   }, 120_000);
 });

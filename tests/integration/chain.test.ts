@@ -190,16 +190,17 @@ describe("signed checkpoints", () => {
     const o = await orgWithEvents(30);
     expect(await runScheduledJob("verify", { orgIds: [o.orgId] })).toMatchObject({ status: "succeeded", summary: { checked: 30, checkpoints: 1 } });
     await call(POST, { key: o.key, body: { action: "LOGOUT" } });
-    expect(await verify(o.key)).toMatchObject({ ok: true, from_seq: 30, checked: 2, full_verification: { ok: true, checked: 30 } });
+    // Only what came after the verified head (seq 30, verified by the job).
+    expect(await verify(o.key)).toMatchObject({ ok: true, from_seq: 31, checked: 1, verified_seq: 31, unverified: 0, full_verification: { ok: true, checked: 30 } });
 
     await tamper("update audit_events set reason = 'nothing happened' where org_id = $1 and seq = 9", [o.orgId]);
-    // A request re-hashes only since the checkpoint; the job's daily pass is what covers seq 9.
+    // A request re-hashes only what is new; the job's daily pass is what covers seq 9.
     expect(await sweepOrg(o.orgId)).toMatchObject({ ok: false, first_bad_seq: 9, checkpoint_seq: null });
     // The hourly runs answer the recorded break too, and sign nothing.
     const job = await runScheduledJob("verify", { orgIds: [o.orgId] });
     expect(job).toMatchObject({ status: "succeeded", summary: { checkpoints: 0, failed: [{ org_id: o.orgId, first_bad_seq: 9 }] } });
     const v = await verify(o.key);
-    expect(v).toMatchObject({ ok: false, first_bad_seq: 9, from_seq: 30, full_verification: { ok: false, first_bad_seq: 9, head_seq: 31 } });
+    expect(v).toMatchObject({ ok: false, first_bad_seq: 9, from_seq: 32, full_verification: { ok: false, first_bad_seq: 9, head_seq: 31 } });
     expect(v.problems.join("\n")).toMatch(/full verification of .*content does not match content_hash at seq 9/);
     // A report download answers the same and signs nothing; the alert is raised once.
     expect(await verifyAndCheckpoint(o.orgId)).toMatchObject({ ok: false, first_bad_seq: 9, full_verified_at: expect.any(String) });

@@ -2,17 +2,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool, withTransaction } from "@/lib/db/pool";
+import { pool } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
-import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
-import { contentHash, linkHash } from "@/lib/integrity/chain";
 import { HistoryRewritten, takeCheckpoint } from "@/lib/integrity/checkpoints";
-import { completeTree } from "@/lib/integrity/tree";
 import { lastWitnessedHead } from "@/lib/integrity/witness";
 import { listAlerts } from "@/lib/alerts/store";
 import { FolderStore, setArchiveStore, type ArchiveStore } from "@/lib/storage/archive-store";
 import { runScheduledJob } from "@/server/jobs";
 import { newOrg } from "@/tests/helpers/fixtures";
+import { rewriteHistory } from "@/tests/helpers/rewrite";
 
 /**
  * Heads kept outside the database (issue 12, item 4): someone with write access to the
@@ -33,28 +31,6 @@ async function orgWith(n: number): Promise<string> {
   const r = await ingestEvents(org.id, Array.from({ length: n }, (_, i) => ({ action: "CONTACT_UPDATED", actor: { type: "user", email: `w${i}@example.com` }, metadata: { i } })));
   expect(r.filter((x) => x.status !== "created")).toEqual([]);
   return org.id;
-}
-
-/** The attacker's rewrite of seq `at` (as the table owner, triggers off), re-hashed to the head, tree rebuilt. */
-async function rewriteHistory(orgId: string, at: number): Promise<void> {
-  await withTransaction(async (c) => {
-    await c.query("set local session_replication_role = replica");
-    const { rows } = await c.query<EventRow>(`select ${EVENT_COLUMNS} from audit_events where org_id = $1 and seq >= $2 order by seq`, [orgId, at]);
-    let prev = rows[0]!.prev_hash;
-    for (const row of rows) {
-      const e = rowToEvent(row);
-      if (e.seq === at) e.reason = "nothing to see here";
-      const ch = contentHash(e);
-      const hash = linkHash(prev, ch);
-      await c.query("update audit_events set reason = $3, content_hash = $4, prev_hash = $5, hash = $6 where org_id = $1 and seq = $2", [orgId, e.seq, e.reason, ch, prev, hash]);
-      prev = hash;
-    }
-    await c.query("update chain_heads set hash = $2 where org_id = $1", [orgId, prev]);
-    await c.query("delete from merkle_nodes where org_id = $1", [orgId]);
-    await c.query("delete from checkpoints where org_id = $1", [orgId]);
-    await c.query("delete from chain_verifications where org_id = $1", [orgId]);
-    await completeTree(c, orgId, rows.at(-1)!.seq);
-  });
 }
 
 describe("a signed head kept outside the database", () => {
