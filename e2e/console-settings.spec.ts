@@ -173,3 +173,22 @@ test("an account locks after five wrong passwords, even for the right one", asyn
   await expect(page.getByTestId("event-tree")).toContainText("192.0.2.77");
   void demoCredentials;
 });
+
+test("Settings → Witnesses: a private URL is refused beside the field; a witness is added, listed and removed", async ({ page }) => {
+  await signIn(page, "admin@company.com");
+  await page.goto("/settings/members");
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Witnesses" }).click();
+  await expect(page).toHaveURL(/\/settings\/witnesses$/);
+  const form = page.getByTestId("witness-form");
+  await form.getByLabel("Submission URL").fill("http://10.0.0.5/");
+  await form.getByRole("button", { name: "Add witness" }).click();
+  await expect(form.getByText(/private, loopback or reserved address/)).toBeVisible();
+  const url = `https://witness-${stamp}.example.com`;
+  await form.getByLabel("Submission URL").fill(url + "/");
+  await form.getByRole("button", { name: "Add witness" }).click();
+  const row = page.getByTestId("witnesses").getByRole("row").filter({ hasText: url });
+  await expect(row).toContainText("no head sent yet");
+  page.once("dialog", (d) => void d.accept());
+  await row.getByRole("button", { name: "Remove" }).click();
+  await expect(page.getByTestId("witnesses").getByRole("row").filter({ hasText: url })).toHaveCount(0);
+});

@@ -49,6 +49,8 @@ const envSchema = z.object({
   SMTP_FROM: z.string().min(3).default("Vigil <vigil@localhost>"),
   /** Internal hosts, addresses or CIDRs (comma-separated) that webhooks may reach; everything non-public is refused otherwise (lib/net/outbound.ts). */
   VIGIL_OUTBOUND_ALLOW: z.string().optional(),
+  /** HTTP witnesses (C2SP tlog-witness) every new signed tree head is sent to: comma-separated `URL [VERIFIER_KEY]` (lib/integrity/http-witness.ts). */
+  VIGIL_WITNESS_URLS: z.string().optional(),
   /** Where people reach this Vigil (https://vigil.example.com): the origin of links sent by e-mail, never taken from a request's Host. */
   VIGIL_PUBLIC_URL: z.string().url().optional(),
 });

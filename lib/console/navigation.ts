@@ -25,6 +25,7 @@ export const SETTINGS_NAV: NavEntry[] = [
   { href: "/settings/api-keys", label: "API keys", anyOf: ["apikeys:manage"] },
   { href: "/settings/organization", label: "Organization", anyOf: ["settings:manage"] },
   { href: "/settings/blocklist", label: "Blocklist", anyOf: ["settings:manage"] },
+  { href: "/settings/witnesses", label: "Witnesses", anyOf: ["settings:manage"] },
   { href: "/settings/alerts", label: "Alert rules", anyOf: ["alerts:manage"] },
   { href: "/settings/account", label: "Your account" },
 ];

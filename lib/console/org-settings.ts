@@ -5,6 +5,7 @@ import { diff } from "@/lib/audit/mask";
 import { withAudit } from "@/lib/audit/record";
 import type { PersonActor } from "@/lib/audit/actor";
 import { unlockUnblockedMembers } from "@/lib/auth/account-lock";
+import { addOrgWitness, removeOrgWitness } from "@/lib/integrity/http-witness";
 
 /**
  * Organization settings (name, time zone, business hours, the MFA requirement, the
@@ -118,6 +119,33 @@ export async function unblockFromConsole(orgId: string, actor: PersonActor, inpu
           ...(unlocked.length > 0 ? { unlocked_users: unlocked.map((u) => u.email) } : {}),
         },
       }],
+    };
+  });
+}
+
+/** Settings → Witnesses: a witness the org's signed heads are sent to from now on. */
+export async function addWitnessFromConsole(orgId: string, actor: PersonActor, input: { url: string; verifierKey?: string }): Promise<void> {
+  await withAudit(orgId, actor, async (client) => {
+    const w = await addOrgWitness(client, orgId, { url: input.url, verifierKey: input.verifierKey, createdBy: actor.email });
+    return {
+      result: undefined,
+      events: [{
+        action: "WITNESS_ADDED",
+        category: "settings",
+        targets: [{ type: "witness", id: w.id, name: w.url }],
+        metadata: { url: w.url, verifier_key: w.verifier_key },
+      }],
+    };
+  });
+}
+
+export async function removeWitnessFromConsole(orgId: string, actor: PersonActor, input: { id: string }): Promise<void> {
+  await withAudit(orgId, actor, async (client) => {
+    const w = await removeOrgWitness(client, orgId, input.id);
+    if (!w) throw new VigilError("not_found", "That witness doesn't exist.");
+    return {
+      result: undefined,
+      events: [{ action: "WITNESS_REMOVED", category: "settings", targets: [{ type: "witness", id: w.id, name: w.url }], metadata: { url: w.url } }],
     };
   });
 }

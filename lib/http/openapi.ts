@@ -162,7 +162,8 @@ export function openApiDocument(): Record<string, unknown> {
     "/api/v1/chain/checkpoints": {
       get: {
         summary: "Signed tree heads (C2SP checkpoints in signed notes), newest first, with every key that signed one",
-        responses: { "200": { description: "{ data: [{ id, org_id, seq, hash, root_hash, signed_at, key_id, signature, note }], public_keys: [{ id, public_key, verifier_key, created_at }], format }" }, ...errors(400, 401, 403, 503) },
+        description: "Each checkpoint carries the cosignature lines its witnesses answered (C2SP tlog-cosignature; append them to `note` to check them); `witnesses` is each witness's record of the org's log.",
+        responses: { "200": { description: "{ data: [{ id, org_id, seq, hash, root_hash, signed_at, key_id, signature, note, cosignatures: [string] }], public_keys: [{ id, public_key, verifier_key, created_at }], witnesses: [{ witness, size, updated_at, last_error, failures }], format }" }, ...errors(400, 401, 403, 503) },
       },
     },
     "/api/v1/chain/consistency": {

@@ -5,6 +5,7 @@ import { env } from "@/lib/env";
 import { canonicalJson } from "@/lib/integrity/chain";
 import { rootAt } from "@/lib/integrity/tree";
 import { inconsistencyWithWitness, witnessHead } from "@/lib/integrity/witness";
+import { witnessInBackground } from "@/lib/integrity/http-witness";
 
 /**
  * Signed tree heads ("checkpoints"). Each signs an org's Merkle tree size and root hash
@@ -196,6 +197,7 @@ export async function takeCheckpoint(orgId: string, at?: { seq: number; hash: st
     [id, orgId, seq, hash, signedAt, key.id, signature, rootHash, note],
   );
   await witnessHead(orgId, seq, id, note);
+  witnessInBackground({ id, orgId, seq, rootHash, note });
   return { id, orgId, seq, hash, signedAt, keyId: key.id, signature, rootHash, note };
 }
 
@@ -236,6 +238,17 @@ export async function checkpointOfSize(orgId: string, size: number): Promise<Che
     [orgId, size],
   );
   return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+/** The witnesses' cosignature lines of these checkpoints, by checkpoint id. */
+export async function cosignaturesOf(orgId: string, ids: string[]): Promise<Map<string, string[]>> {
+  const { rows } = await pool().query<{ checkpoint_id: string; line: string }>(
+    "select checkpoint_id, line from cosignatures where org_id = $1 and checkpoint_id = any($2::uuid[]) order by witness",
+    [orgId, ids],
+  );
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.checkpoint_id, [...(out.get(r.checkpoint_id) ?? []), r.line]);
+  return out;
 }
 
 export async function latestCheckpoint(orgId: string): Promise<Checkpoint | undefined> {

@@ -1,11 +1,11 @@
-import { pool, withTransaction } from "@/lib/db/pool";
+import { withTransaction } from "@/lib/db/pool";
 import { completeTree } from "@/lib/integrity/tree";
 import { HistoryRewritten, latestCheckpoint, takeCheckpoint } from "@/lib/integrity/checkpoints";
 import type { ChainVerification } from "@/lib/integrity/verify";
 import { fullVerification } from "@/lib/integrity/verified-state";
 import { lastFullVerification, recordFullVerification, verifyNew, withFullVerification } from "@/lib/integrity/status";
-import { upsertAlert } from "@/lib/alerts/store";
-import { notifyAlert } from "@/lib/alerts/notify";
+import { raiseIntegrityAlert } from "@/lib/integrity/integrity-alert";
+import { catchUpWitnesses, witnessesSettled } from "@/lib/integrity/http-witness";
 import { forEachOrg, orgsToProcess } from "@/lib/jobs/state";
 import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 
@@ -21,7 +21,7 @@ import type { JobContext, JobSummary } from "@/lib/jobs/runner";
 /** How old the last whole-chain verification may be before the job runs the next one. */
 export const FULL_VERIFICATION_EVERY_MS = 24 * 3600_000;
 
-export const CHAIN_INTEGRITY_RULE = "chain_integrity";
+export { CHAIN_INTEGRITY_RULE } from "@/lib/integrity/integrity-alert";
 
 export interface OrgVerifyResult {
   org_id: string;
@@ -33,19 +33,6 @@ export interface OrgVerifyResult {
   full_verified_at: string | null;
   /** Why a chain that verified can't be signed (it contradicts the head kept outside the database). */
   problem?: string;
-}
-
-async function raiseIntegrityAlert(orgId: string, result: { first_bad_seq: number | null; problems: string[] }): Promise<void> {
-  const { alert, grew } = await upsertAlert(pool(), orgId, {
-    rule: CHAIN_INTEGRITY_RULE,
-    severity: "critical",
-    subject: {},
-    title: `Chain verification failed${result.first_bad_seq === null ? "" : ` at seq ${result.first_bad_seq}`}: ${result.problems[0] ?? "unknown problem"}`,
-    eventIds: [],
-    firstSeen: new Date(),
-    lastSeen: new Date(),
-  });
-  if (grew) await notifyAlert(orgId, alert.id);
 }
 
 /** Signs the verified head when it holds something the latest checkpoint doesn't. */
@@ -105,7 +92,11 @@ export async function verifyJob(ctx: JobContext): Promise<JobSummary> {
   const { results, failed } = await forEachOrg("verify", orgs, async (orgId) => {
     const full = await lastFullVerification(orgId);
     const due = !full || Date.now() - Date.parse(full.verified_at) >= FULL_VERIFICATION_EVERY_MS;
-    return due ? sweepOrg(orgId) : verifyOrg(orgId);
+    const result = await (due ? sweepOrg(orgId) : verifyOrg(orgId));
+    // The latest head again to each witness that hasn't cosigned it (one was down, or slow).
+    await witnessesSettled();
+    await catchUpWitnesses(orgId);
+    return result;
   });
   return {
     failures: failed,

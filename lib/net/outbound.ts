@@ -16,7 +16,8 @@ import { env } from "@/lib/env";
 /** Generic reasons only: a delivery record must not become an oracle for internal services. */
 export type OutboundFailure = "refused target" | "redirect not followed" | "timed out" | "connection failed" | `HTTP ${number}xx`;
 
-export type OutboundResult = { ok: true; status: number } | { ok: false; status: number | null; reason: OutboundFailure };
+/** `body` is the answer's text when the request asked for it (maxBody), up to that many bytes. */
+export type OutboundResult = { ok: true; status: number; body?: string } | { ok: false; status: number | null; reason: OutboundFailure; body?: string };
 
 export class OutboundRefused extends Error {
   constructor() {
@@ -106,6 +107,8 @@ export interface OutboundRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs?: number;
+  /** Read the answer's body, up to this many bytes (a witness's cosignature); by default it is discarded. */
+  maxBody?: number;
 }
 
 /** Sends one request to a tenant-chosen URL under the rules above; never throws for the target's behaviour. */
@@ -130,11 +133,24 @@ export async function sendOutbound(target: string, req: OutboundRequest): Promis
       agent: false,
       timeout: req.timeoutMs ?? 10_000,
     }, (res) => {
-      res.resume();
       const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400) return resolve({ ok: false, status, reason: "redirect not followed" });
-      if (status >= 200 && status < 300) return resolve({ ok: true, status });
-      resolve({ ok: false, status, reason: `HTTP ${Math.floor(status / 100)}xx` });
+      const answer = (body?: string) => {
+        if (status >= 300 && status < 400) return resolve({ ok: false, status, reason: "redirect not followed" });
+        if (status >= 200 && status < 300) return resolve({ ok: true, status, body });
+        resolve({ ok: false, status, reason: `HTTP ${Math.floor(status / 100)}xx`, body });
+      };
+      if (!req.maxBody) {
+        res.resume();
+        return answer();
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > req.maxBody!) return request.destroy(new Error("answer too large"));
+        chunks.push(c);
+      });
+      res.on("end", () => answer(Buffer.concat(chunks).toString("utf8")));
     });
     request.on("timeout", () => request.destroy(new Error("timeout")));
     request.on("error", (err) => {

@@ -187,6 +187,7 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
   "page /settings/organization": { need: member("settings:manage"), probe: page(() => ({ path: "/settings/organization" })) },
   "page /settings/alerts": { need: member("alerts:manage"), probe: page(() => ({ path: "/settings/alerts" })) },
   "page /settings/blocklist": { need: member("settings:manage"), probe: page(() => ({ path: "/settings/blocklist" })) },
+  "page /settings/witnesses": { need: member("settings:manage"), probe: page(() => ({ path: "/settings/witnesses" })) },
 
   // Server actions.
   "action app/(console)/actions.ts#switchOrg": {
@@ -312,6 +313,12 @@ export const AUTHZ_TABLE: Record<string, Entry> = {
   },
   "action app/(console)/settings/blocklist/actions.ts#unblockAction": {
     need: member("settings:manage"), foreign: true, probe: state(async ({ w }) => ({ id: await w.blockEntry() })),
+  },
+  "action app/(console)/settings/witnesses/actions.ts#addWitnessAction": {
+    need: member("settings:manage"), probe: state(() => ({ url: `https://witness-${rand()}.example.com/` })),
+  },
+  "action app/(console)/settings/witnesses/actions.ts#removeWitnessAction": {
+    need: member("settings:manage"), foreign: true, probe: state(async ({ w }) => ({ id: await w.witness() })),
   },
   "action app/(console)/settings/members/actions.ts#inviteMemberAction": {
     need: member("members:manage"), probe: state(async () => ({ email: `new-${rand()}@example.com`, roleId: await director() })),

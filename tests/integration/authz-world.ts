@@ -11,6 +11,7 @@ import { openIncident } from "@/lib/alerts/actions";
 import { addAlertChannel } from "@/lib/alerts/channels";
 import { recordEvent } from "@/lib/events/ingest";
 import { takeCheckpoint } from "@/lib/integrity/checkpoints";
+import { addOrgWitness } from "@/lib/integrity/http-witness";
 import { archiveThrough } from "@/lib/retention/segments";
 import { makeMonthlyReports } from "@/lib/reports/scheduled";
 import { saveSearch } from "@/lib/console/saved-searches";
@@ -146,6 +147,11 @@ export class World {
 
   blockEntry(): Promise<string> {
     return this.fresh(async () => withTransaction(async (client) => (await addBlocklistEntry(client, this.orgId, { value: `blocked-${rand()}@example.com`, kind: "actor" })).id));
+  }
+
+  /** A witness of the org's heads (Settings → Witnesses). */
+  witness(): Promise<string> {
+    return this.fresh(async () => withTransaction(async (client) => (await addOrgWitness(client, this.orgId, { url: `https://witness-${rand()}.example.com/`, createdBy: null })).id));
   }
 
   /** A webhook notification channel (it has a signing secret to rotate). */
