@@ -3,7 +3,7 @@
  *
  *   vigil org create NAME [--slug SLUG] [--admin EMAIL --password PW] [--json]
  *   vigil apikey create --org SLUG [--scopes events:write,events:read] [--name NAME] [--json]
- *   vigil verify FILE            checks an NDJSON export or archive segment, offline
+ *   vigil verify FILE|FOLDER     checks an NDJSON export, an archive segment or a folder of them, offline
  *     [--checkpoint FILE|URL]    …against a signed tree head kept from earlier (consistency)
  *     [--key VERIFIER_KEY]       …signed by a key the auditor trusts
  *     [--api URL]                …fetching the consistency proof from Vigil (VIGIL_API_KEY)
@@ -13,6 +13,7 @@
  *   vigil db url|start|stop      the embedded database
  *   vigil migrate
  */
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,7 +24,7 @@ import { closePool } from "@/lib/db/pool";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
-import { verifyFile } from "@/lib/integrity/verify-file";
+import { verifyFile, verifyFolder } from "@/lib/integrity/verify-file";
 import { InputFileError, resolveInputFile } from "@/lib/integrity/input-file";
 import { consistencyFrom, KeptHeadError, readKeptHead } from "@/lib/integrity/kept-head";
 import { RotationRefused, rotateSigningKey, takeCheckpoint } from "@/lib/integrity/checkpoints";
@@ -35,7 +36,7 @@ class UsageError extends Error {}
 const USAGE = `Usage:
   vigil org create NAME [--slug SLUG] [--admin EMAIL --password PW] [--json]
   vigil apikey create --org SLUG [--scopes ${API_SCOPES.join(",")}] [--name NAME] [--json]
-  vigil verify FILE [--checkpoint FILE|URL] [--key VERIFIER_KEY]... [--api URL]
+  vigil verify FILE|FOLDER [--checkpoint FILE|URL] [--key VERIFIER_KEY]... [--api URL]
   vigil restore FILE [--json]
   vigil seed --events N [--org SLUG] [--days 395]
   vigil checkpoint --org SLUG
@@ -103,6 +104,21 @@ async function main(argv: string[]): Promise<number> {
     if (!sub) throw new UsageError("verify needs a FILE");
     const file = resolveInputFile(sub, process.env.VIGIL_CALLER_CWD ?? process.cwd());
     const cwd = process.env.VIGIL_CALLER_CWD ?? process.cwd();
+    if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+      const folder = await verifyFolder(file);
+      if (values.json) console.log(JSON.stringify(folder, null, 2));
+      else {
+        console.log(`${folder.ok ? "OK" : "FAILED"}: ${folder.segments.length} segment(s), ${folder.checked} event(s) checked in ${sub}`);
+        if (folder.ok && folder.first_seq !== null) {
+          console.log(`  seq ${folder.first_seq}..${folder.last_seq} of org ${folder.org_id}, contiguous${folder.first_seq === 1 ? " from the first event" : ` (the folder starts at seq ${folder.first_seq})`}`);
+          const proven = folder.segments.filter((sg) => sg.proven);
+          if (proven.length > 0) console.log(`  ${proven.length} segment(s) proven in the org's signed tree (heads up to size ${Math.max(...proven.map((sg) => sg.proven!.tree_size))}, by key ${proven.at(-1)!.proven!.verifier_key})`);
+          if (folder.unproven.length > 0) console.log(`  ${folder.unproven.length} segment(s) from before manifests carried proofs: their chains verified, not proven in the tree`);
+        }
+        for (const problem of folder.problems.slice(0, 20)) console.log(`  ✗ ${problem}`);
+      }
+      return folder.ok ? 0 : 2;
+    }
     const checkpoint = values.checkpoint === undefined ? undefined : await readKeptHead(values.checkpoint, cwd);
     if (values.api !== undefined && !/^https?:\/\//i.test(values.api)) throw new UsageError("--api takes Vigil's base URL, such as https://vigil.example.com");
     const result = await verifyFile(file, {

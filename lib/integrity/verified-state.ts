@@ -97,6 +97,9 @@ export async function verifyIncrementally(orgId: string): Promise<IncrementalVer
     return { ...result, verified_seq: state?.seq ?? 0 };
   }
   // A log whose early leaves are gone has no root to keep: its chain verified, its head stays.
+  // Nothing new and nothing to clear: nothing written (no row lock taken for nothing).
+  const unchanged = state && state.seq === v.head_seq && state.problems.length === 0 && root?.equals(state.rootHash);
+  if (unchanged) return { ...result, verified_seq: state.seq };
   if (root && v.head_hash !== null) await advance(orgId, v.head_seq, v.head_hash, root);
   else if (v.head_seq === 0) await advance(orgId, 0, GENESIS_HASH, EMPTY_ROOT);
   return { ...result, verified_seq: root ? v.head_seq : (state?.seq ?? 0) };

@@ -1,3 +1,6 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { ChainVerifier } from "@/lib/integrity/chain";
 import type { AuditEvent } from "@/lib/events/types";
 import { fileLines } from "@/lib/integrity/input-file";
@@ -19,6 +22,8 @@ export interface FileVerification {
   checked: number;
   orgs: string[];
   first_seq: number | null;
+  /** The prev_hash of the first event: the link to what came before the file. */
+  first_prev_hash: string | null;
   last_seq: number | null;
   last_hash: string | null;
   gaps: number;
@@ -43,6 +48,7 @@ export async function verifyFile(file: string, opts: VerifyFileOptions = {}): Pr
   const verifiers = new Map<string, ChainVerifier>();
   const problems: string[] = [];
   const leaves: Array<[number, Hash]> = [];
+  let firstPrevHash: string | null = null;
   let proof: unknown;
   let proofAt = 0;
   let lineNo = 0;
@@ -73,6 +79,7 @@ export async function verifyFile(file: string, opts: VerifyFileOptions = {}): Pr
       v = new ChainVerifier();
       verifiers.set(event.org_id, v);
     }
+    firstPrevHash ??= typeof event.prev_hash === "string" ? event.prev_hash : null;
     v.add(event);
     try {
       leaves.push([Number(event.seq), eventLeaf(event.hash)]);
@@ -85,9 +92,25 @@ export async function verifyFile(file: string, opts: VerifyFileOptions = {}): Pr
   const single = all.length === 1 ? all[0]! : undefined;
   let proven: FileVerification["proven"] = null;
   const isSegment = /\.gz$/i.test(file);
+  // A segment's proof is in its manifest beside it (lib/retention/segments.ts), with the sha256 of its bytes.
+  const manifestFile = file.replace(/\.ndjson\.gz$/i, ".manifest.json");
+  if (isSegment && proof === undefined && manifestFile !== file && fs.existsSync(manifestFile)) {
+    const m = readManifest(manifestFile);
+    if (typeof m === "string") problems.push(m);
+    else {
+      const digest = crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+      if (m.sha256 !== digest) problems.push(`the segment's sha256 is ${digest}, its manifest says ${String(m.sha256)}: the file was changed`);
+      if (single && (m.from_seq !== single.firstSeq || m.to_seq !== single.lastSeq || m.count !== single.checked)) {
+        problems.push(`the manifest names seq ${String(m.from_seq)}..${String(m.to_seq)} (${String(m.count)}), the file holds ${single.firstSeq}..${single.lastSeq} (${single.checked})`);
+      }
+      if (single && single.gaps > 0) problems.push(`${single.gaps} gap(s) in seq: a segment is whole`);
+      proof = m.proof;
+      proofAt = -1;
+    }
+  }
   if (proof !== undefined) {
     const check = checkExportProof(proof, single ? [...verifiers.keys()][0] : undefined, leaves);
-    problems.push(...check.problems.map((p) => `proof (line ${proofAt}): ${p}`));
+    problems.push(...check.problems.map((p) => `proof (${proofAt < 0 ? "manifest" : `line ${proofAt}`}): ${p}`));
     if (check.problems.length === 0 && check.statement) proven = { ...check.statement, verifier_key: check.verifierKey! };
   } else if (opts.checkpoint !== undefined || opts.keys?.length) {
     problems.push("the file has no proof line to check against the kept checkpoint or key");
@@ -117,11 +140,76 @@ export async function verifyFile(file: string, opts: VerifyFileOptions = {}): Pr
     checked: all.reduce((n, v) => n + v.checked, 0),
     orgs: [...verifiers.keys()],
     first_seq: single?.firstSeq ?? null,
+    first_prev_hash: single ? firstPrevHash : null,
     last_seq: single?.lastSeq ?? null,
     last_hash: single?.lastHash ?? null,
     gaps: all.reduce((n, v) => n + v.gaps, 0),
     first_bad_seq: all.map((v) => v.firstBadSeq).find((s) => s !== null) ?? null,
     problems: lineNo === 0 ? ["the file is empty"] : problems,
     proven,
+  };
+}
+
+function readManifest(file: string): Record<string, unknown> | string {
+  try {
+    const m = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    return m && typeof m === "object" ? (m as Record<string, unknown>) : "the segment's manifest is not a JSON object";
+  } catch {
+    return `the segment's manifest ${path.basename(file)} can't be read as JSON`;
+  }
+}
+
+export interface FolderVerification {
+  ok: boolean;
+  folder: string;
+  segments: FileVerification[];
+  org_id: string | null;
+  first_seq: number | null;
+  last_seq: number | null;
+  checked: number;
+  /** Segments with no proof in a manifest beside them (written before Vigil kept one): chains verified, not proven in the tree. */
+  unproven: string[];
+  problems: string[];
+}
+
+/**
+ * A folder of archive segments (`vigil verify FOLDER`): each segment verified and proven by
+ * its manifest, and the series contiguous — each starts at the seq after the previous one
+ * ended and links to its last hash — from seq 1 unless the folder starts later (said).
+ */
+export async function verifyFolder(folder: string, opts: VerifyFileOptions = {}): Promise<FolderVerification> {
+  const names = fs.readdirSync(folder).filter((n) => /\.ndjson\.gz$/i.test(n)).sort();
+  const segments: FileVerification[] = [];
+  for (const n of names) segments.push(await verifyFile(path.join(folder, n), opts));
+  segments.sort((a, b) => (a.first_seq ?? 0) - (b.first_seq ?? 0));
+  const problems: string[] = [];
+  if (segments.length === 0) problems.push("the folder holds no segment (*.ndjson.gz)");
+  // Segments written before manifests carried proofs still verify as chains; they are named apart.
+  const unproven: string[] = [];
+  for (const sg of segments) {
+    for (const p of sg.problems) problems.push(`${path.basename(sg.file)}: ${p}`);
+    if (!sg.proven && sg.problems.length === 0) unproven.push(path.basename(sg.file));
+  }
+  const orgs = new Set(segments.flatMap((sg) => sg.orgs));
+  if (orgs.size > 1) problems.push(`the segments are of ${orgs.size} orgs: ${[...orgs].join(", ")}`);
+  for (let i = 1; i < segments.length; i++) {
+    const before = segments[i - 1]!;
+    const next = segments[i]!;
+    if (next.first_seq !== (before.last_seq ?? 0) + 1) {
+      problems.push(`seq ${(before.last_seq ?? 0) + 1}..${(next.first_seq ?? 0) - 1} is missing between ${path.basename(before.file)} and ${path.basename(next.file)}`);
+    } else if (next.first_prev_hash !== before.last_hash) {
+      problems.push(`${path.basename(next.file)} does not link to the last hash of ${path.basename(before.file)}`);
+    }
+  }
+  return {
+    ok: problems.length === 0,
+    folder,
+    segments,
+    org_id: orgs.size === 1 ? [...orgs][0]! : null,
+    first_seq: segments[0]?.first_seq ?? null,
+    last_seq: segments.at(-1)?.last_seq ?? null,
+    checked: segments.reduce((n, sg) => n + sg.checked, 0),
+    unproven,
+    problems,
   };
 }

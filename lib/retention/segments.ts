@@ -9,12 +9,17 @@ import { pool } from "@/lib/db/pool";
 import { inAppendTransaction } from "@/lib/events/ingest";
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from "@/lib/events/record";
 import { verifyFile } from "@/lib/integrity/verify-file";
+import { PROOF_KEY } from "@/lib/integrity/export-proof";
+import { prepareExportProof } from "@/lib/integrity/prove-export";
 import { archiveStore, storeFor } from "@/lib/storage/archive-store";
 
 /**
  * Segments: one org's events of a contiguous seq range as gzip NDJSON — each line exactly
  * as the API exports it, so `npx vigil verify` checks it offline — and a manifest
- * { org_id, from_seq, to_seq, count, first_hash, last_hash, sha256 } beside it. Archives
+ * { org_id, from_seq, to_seq, count, first_hash, last_hash, sha256, prev_hash, proof } beside
+ * it, where `proof` is an export's proof (lib/integrity/export-proof.ts) of exactly that seq
+ * range against a signed tree head, so `vigil verify` of a folder of segments proves each
+ * one in the org's log and the series contiguous. Archives
  * and backups share the format and one contiguous series per org: each segment starts
  * where the previous one ended, so "is this event archived?" is "is seq ≤ the last to_seq?".
  * A segment is recorded only after it was read back from the store and verified, and its
@@ -34,6 +39,8 @@ export interface SegmentManifest {
   /** hash of the event before from_seq (64 zeros for seq 1): where this segment links on. */
   prev_hash: string;
   created_at: string;
+  /** The range proven in the org's signed tree (an export proof; `{ org_id, error }` when the chain failed verification). */
+  proof: unknown;
 }
 
 export interface Segment {
@@ -171,9 +178,15 @@ export async function writeSegment(
       throw new SegmentError(`seq ${fromSeq}..${toSeq} is not whole in the database (${count} events)`);
     }
     if (previous.hash && firstPrev !== previous.hash) throw new SegmentError(`seq ${fromSeq} does not link to the previous segment's last hash`);
+    // The range proven against a signed head that covers it (the chain verified first).
+    const prover = await prepareExportProof(orgId, `seq ${fromSeq}..${toSeq}`);
+    const seqs = Array.from({ length: count }, (_, i) => fromSeq + i);
+    const proof = prover.treeSize !== undefined && prover.treeSize < toSeq
+      ? { org_id: orgId, error: `no signed tree head covers seq ${toSeq} yet` }
+      : (JSON.parse(await prover.line(seqs)) as Record<string, unknown>)[PROOF_KEY];
     const manifest: SegmentManifest = {
       org_id: orgId, kind, from_seq: fromSeq, to_seq: toSeq, count, first_hash: firstHash, last_hash: lastHash,
-      sha256: sha256File(local), prev_hash: firstPrev, created_at: new Date().toISOString(),
+      sha256: sha256File(local), prev_hash: firstPrev, created_at: new Date().toISOString(), proof,
     };
     const manifestFile = local.replace(/\.ndjson\.gz$/, ".manifest.json");
     fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");

@@ -9,6 +9,7 @@ import { pool } from "@/lib/db/pool";
 import { ingestEvents } from "@/lib/events/ingest";
 import { verifyOrgChain } from "@/lib/integrity/verify";
 import { listSegments, verifyStoredSegment, type Segment } from "@/lib/retention/segments";
+import { runScheduledJob } from "@/server/jobs";
 import { newOrg } from "@/tests/helpers/fixtures";
 import { sleep } from "@/tests/helpers/faults";
 
@@ -245,6 +246,9 @@ describe("a backup job killed midway", () => {
       await ingestAll(id, Array.from({ length: 1500 }, (_, i) => ({ action: "RECORD_UPDATED", actor: { type: "user", email: "ana@company.com" }, metadata: { i } })));
     }
 
+    // Verified and signed first, as the hourly job has done by the time of a backup: the
+    // backup's own proof then writes nothing before its segment.
+    expect(await runScheduledJob("verify", { orgIds: ids })).toMatchObject({ status: "succeeded" });
     // The second org's segment reaches the store, then waits for its org row to record it.
     const orgRow = await holdLock("select 1 from organizations where id = $1 for update", [ids[1]]);
     const first = startJob("backup", ids);
