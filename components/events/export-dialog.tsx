@@ -5,7 +5,9 @@ import { Button } from "@/components/ui/button";
 import { Field, inputClass } from "@/components/ui/field";
 import { cx } from "@/components/ui/cx";
 
-type Format = "csv" | "ndjson";
+type Format = "csv" | "zip" | "ndjson";
+
+const FORMAT_LABELS: Record<Format, string> = { csv: "CSV (spreadsheets)", zip: "CSV with its proof (ZIP)", ndjson: "NDJSON (verifiable offline)" };
 type Progress = { records: number; total: number | null; status: "starting" | "running" | "done" | "failed" };
 
 const POLL_MS = 600;
@@ -87,11 +89,11 @@ export function ExportDialog({ baseParams }: { baseParams: string }) {
           <h2 id="export-title" className="text-base font-semibold">Export these events</h2>
           <p className="text-sm text-slate-500">Exactly the search on screen, every matching event, in chain order with the chain fields.</p>
           <fieldset disabled={busy} className="space-y-4">
-            <div role="radiogroup" aria-label="Format" className="flex gap-4 text-sm">
-              {(["csv", "ndjson"] as const).map((f) => (
+            <div role="radiogroup" aria-label="Format" className="flex flex-wrap gap-x-4 gap-y-2 text-sm">
+              {(["csv", "zip", "ndjson"] as const).map((f) => (
                 <label key={f} className="flex items-center gap-1.5">
                   <input type="radio" name="format" value={f} checked={format === f} onChange={() => setFormat(f)} />
-                  {f === "csv" ? "CSV (spreadsheets)" : "NDJSON (verifiable offline)"}
+                  {FORMAT_LABELS[f]}
                 </label>
               ))}
             </div>

@@ -2,11 +2,13 @@ import { to as copyTo } from "pg-copy-streams";
 import { pool, readPool } from "@/lib/db/pool";
 import { env } from "@/lib/env";
 import type { ExportFormat } from "@/lib/events/export-formats";
-import { COL, EVENT_COLUMNS, EVENT_COLUMN_NAMES } from "@/lib/events/columns";
+import { EVENT_COLUMNS } from "@/lib/events/columns";
 import { VigilError } from "@/lib/errors";
 import type { EventFilter } from "@/lib/events/filter";
 import { filterToSql } from "@/lib/events/filter-sql";
 import { CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/events/export-copy";
+import { CSV_CELLS, CSV_HEADER, csvCell, isoFromPg } from "@/lib/events/csv";
+import { zipExport } from "@/lib/events/export-zip";
 
 /**
  * Exports stream in chain (seq) order from one COPY statement, so memory stays flat whatever
@@ -14,6 +16,7 @@ import { CopyRows, inlineParams, ndjsonFromCopy, rowsFromCopy } from "@/lib/even
  */
 
 export { EXPORT_FORMATS, type ExportFormat } from "@/lib/events/export-formats";
+export { CSV_COLUMNS, csvCell, isoFromPg } from "@/lib/events/csv";
 
 /**
  * Exports running in this process, at most a quarter of the read pool: each holds a
@@ -80,14 +83,7 @@ async function withinIdleLimit<T>(next: Promise<T>, backendPid: number): Promise
   }
 }
 
-/** "2026-11-26 03:15:52.12+00" (UTC session) → "2026-11-26T03:15:52.120Z", like Date#toISOString. */
-export function isoFromPg(ts: string): string {
-  const dot = ts.indexOf(".", 19);
-  const ms = dot === -1 ? "000" : (ts.slice(dot + 1, ts.indexOf("+", dot)) + "00").slice(0, 3);
-  return `${ts.slice(0, 10)}T${ts.slice(11, 19)}.${ms}Z`;
-}
-
-/** One CSV row, in CSV_COLUMNS order. */
+/** One CSV row, in CSV_COLUMNS order, from a COPY row (csvLineOfEvent is the same from an event). */
 function csvLine(r: Array<string | null>): string {
   let line = "";
   for (let i = 0; i < CSV_CELLS.length; i++) {
@@ -101,33 +97,16 @@ function csvLine(r: Array<string | null>): string {
 
 const compactJson = (v: string | null) => (v === null ? null : JSON.stringify(JSON.parse(v)));
 
-/** NDJSON or CSV of the filter in seq order: each item is a chunk of UTF-8 and its row count; NDJSON rows' seqs go to `seqs`. */
-async function* exportChunks(orgId: string, filter: EventFilter, format: ExportFormat, maxSeq?: number, seqs?: number[]): AsyncGenerator<{ bytes: Uint8Array; count: number }> {
-  for await (const { buf, ends } of copyRows(orgId, filter, maxSeq)) {
-    const bytes = format === "csv" ? Buffer.from(rowsFromCopy(buf, ends).map(csvLine).join(""), "utf8") : ndjsonFromCopy(buf, ends, seqs);
-    yield { bytes, count: ends.length };
-  }
-}
-
-/** A CSV export's columns: the event's columns but the org (one export is one org's). */
-export const CSV_COLUMNS = EVENT_COLUMN_NAMES.filter((c) => c !== "org_id");
-
-/** Columns holding JSON (targets, changes, metadata): compact in CSV, as JSON.stringify writes it. */
-const JSON_COLUMNS: ReadonlySet<string> = new Set(["targets", "changes", "metadata"]);
-const TIME_COLUMNS: ReadonlySet<string> = new Set(["occurred_at", "received_at"]);
-/** How each CSV column is read from a COPY row: its position, and whether it is a time or JSON. */
-const CSV_CELLS = CSV_COLUMNS.map((name) => ({ at: COL[name], kind: TIME_COLUMNS.has(name) ? "time" : JSON_COLUMNS.has(name) ? "json" : "text" }));
-
 /**
- * A CSV cell, quoted when needed. Text cells a spreadsheet would run as a formula (=, +, -,
- * @, tab, carriage return first) get a leading apostrophe: exports are opened in Excel.
- * JSON cells (objects and arrays) start with { or [ and are left as they are.
+ * NDJSON or CSV of the filter in seq order: each item is a chunk of UTF-8 and its row count;
+ * NDJSON rows' seqs go to `seqs`. For a ZIP, `bytes` is the NDJSON and `csv` the same rows as CSV.
  */
-export function csvCell(value: unknown, isJson = false): string {
-  if (value === null || value === undefined) return "";
-  let s = typeof value === "string" ? value : typeof value === "number" ? String(value) : JSON.stringify(value);
-  if (typeof value === "string" && !isJson && /^[=+\-@\t\r]/.test(s)) s = "'" + s;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+async function* exportChunks(orgId: string, filter: EventFilter, format: ExportFormat, maxSeq?: number, seqs?: number[]): AsyncGenerator<{ bytes: Uint8Array; count: number; csv?: Uint8Array }> {
+  for await (const { buf, ends } of copyRows(orgId, filter, maxSeq)) {
+    const csv = format === "ndjson" ? undefined : Buffer.from(rowsFromCopy(buf, ends).map(csvLine).join(""), "utf8");
+    if (format === "csv") yield { bytes: csv!, count: ends.length };
+    else yield { bytes: ndjsonFromCopy(buf, ends, seqs), count: ends.length, csv };
+  }
 }
 
 /**
@@ -174,12 +153,13 @@ export async function exportStream(
     await finish(false).catch(() => {});
     throw err;
   }
+  if (format === "zip") return zipExport(first, batches, { finish, proofLine: () => proof!.line(seqs), onRows: (n) => { records += n; onProgress?.(records); } });
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         if (!headerSent) {
           headerSent = true;
-          controller.enqueue(encoder.encode(CSV_COLUMNS.join(",") + "\r\n"));
+          controller.enqueue(encoder.encode(CSV_HEADER));
           return;
         }
         const next = first ?? (await batches.next());

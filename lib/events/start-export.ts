@@ -32,6 +32,12 @@ export interface ExportFile {
   headers: Record<string, string>;
 }
 
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: "application/x-ndjson; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+  zip: "application/zip",
+};
+
 export async function startExport(orgId: string, r: ExportRequest): Promise<ExportFile> {
   const filterText = formatQuery(r.filter);
   const record = (records: number, completed: boolean) => ({
@@ -49,8 +55,8 @@ export async function startExport(orgId: string, r: ExportRequest): Promise<Expo
     ? await startExportRun({ id: r.progress.id, orgId, userId: r.progress.userId, format: r.format, filter: filterText, reason: r.reason ?? "" }, r.filter)
     : null;
   if (r.progress && !progress) throw new VigilError("conflict", "export_id is already used; start a new export.");
-  // An NDJSON export ends with its proof line; CSV is proven by the NDJSON of the same filter (docs/integrity.md).
-  const proof = r.format === "ndjson" ? await prepareExportProof(orgId, filterText) : undefined;
+  // An NDJSON export ends with its proof line; a ZIP carries the CSV with that NDJSON (docs/integrity.md).
+  const proof = r.format !== "csv" ? await prepareExportProof(orgId, filterText) : undefined;
   let body: ReadableStream<Uint8Array>;
   try {
     body = await exportStream(
@@ -74,7 +80,7 @@ export async function startExport(orgId: string, r: ExportRequest): Promise<Expo
   return {
     body,
     headers: {
-      "Content-Type": r.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+      "Content-Type": CONTENT_TYPES[r.format],
       "Content-Disposition": `attachment; filename="vigil-events-${stamp}.${r.format}"`,
       "Cache-Control": "no-store",
     },

@@ -125,9 +125,10 @@ export function openApiDocument(): Record<string, unknown> {
     },
     "/api/v1/exports": {
       get: {
-        summary: "Streamed export of a filter as NDJSON or CSV, recorded as DATA_EXPORTED",
+        summary: "Streamed export of a filter as NDJSON, CSV, or a ZIP of both (a CSV that proves itself), recorded as DATA_EXPORTED",
+        description: "NDJSON ends with a proof line (docs/integrity.md). `format=zip` holds events.csv (the `format=csv` bytes), events.ndjson with its proof line, and a README; `npx vigil verify FILE.zip` proves the NDJSON and checks the CSV is exactly those events.",
         parameters: queryParameters(exportQuerySchema, hoisted),
-        responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {} } }, ...errors(400, 401, 403, 422, 429, 503) },
+        responses: { "200": { description: "The export", content: { "application/x-ndjson": {}, "text/csv": {}, "application/zip": {} } }, ...errors(400, 401, 403, 422, 429, 503) },
       },
     },
     "/api/v1/reports/security": {

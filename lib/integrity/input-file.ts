@@ -22,7 +22,8 @@ const REASONS: Record<string, string> = {
   Z_BUF_ERROR: "the gzip file is cut short",
 };
 
-function reason(err: unknown): string {
+/** Why a file can't be read, in words (no stack, no errno soup). */
+export function reason(err: unknown): string {
   const code = (err as { code?: string }).code;
   return (code && REASONS[code]) ?? (err instanceof Error ? err.message : String(err));
 }

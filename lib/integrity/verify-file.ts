@@ -7,6 +7,10 @@ import { fileLines } from "@/lib/integrity/input-file";
 import { asProofLine, checkExportProof, type ExportStatement } from "@/lib/integrity/export-proof";
 import { eventLeaf, type Hash } from "@/lib/integrity/merkle";
 import { checkAgainstKept, publicKeyOfVerifierKey } from "@/lib/integrity/kept-head";
+import os from "node:os";
+import { Unzip, UnzipInflate } from "fflate";
+import { CSV_HEADER, csvLineOfEvent } from "@/lib/events/csv";
+import { InputFileError, reason } from "@/lib/integrity/input-file";
 
 /**
  * Verifies an NDJSON export or a gzip archive segment with no database: each line's
@@ -45,6 +49,7 @@ export interface VerifyFileOptions {
 }
 
 export async function verifyFile(file: string, opts: VerifyFileOptions = {}): Promise<FileVerification> {
+  if (/\.zip$/i.test(file)) return verifyZip(file, opts);
   const verifiers = new Map<string, ChainVerifier>();
   const problems: string[] = [];
   const leaves: Array<[number, Hash]> = [];
@@ -212,4 +217,123 @@ export async function verifyFolder(folder: string, opts: VerifyFileOptions = {})
     unproven,
     problems,
   };
+}
+
+/** The entries of an export's ZIP this verifier reads; anything else in it is ignored. */
+const ZIP_ENTRIES = new Set(["events.ndjson", "events.csv"]);
+
+async function unzipTo(file: string, dir: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  const writes: Array<Promise<void>> = [];
+  const unzip = new Unzip((entry) => {
+    if (!ZIP_ENTRIES.has(entry.name)) return;
+    found.add(entry.name);
+    const fd = fs.openSync(path.join(dir, entry.name), "w");
+    writes.push(new Promise<void>((resolve, reject) => {
+      entry.ondata = (err, data, final) => {
+        if (err) return reject(err);
+        fs.writeSync(fd, data);
+        if (final) {
+          fs.closeSync(fd);
+          resolve();
+        }
+      };
+    }));
+    entry.start();
+  });
+  unzip.register(UnzipInflate);
+  let stream: fs.ReadStream;
+  try {
+    stream = fs.createReadStream(file);
+    for await (const chunk of stream) unzip.push(chunk as Uint8Array);
+  } catch (err) {
+    if ((err as { code?: string }).code) throw new InputFileError(`cannot read ${file}: ${reason(err)}`);
+    throw err;
+  }
+  unzip.push(new Uint8Array(0), true);
+  await Promise.all(writes);
+  return found;
+}
+
+/**
+ * A CSV export's ZIP (lib/events/export-zip.ts): events.ndjson verified and proven as an
+ * export, then events.csv compared byte for byte with those events written as CSV.
+ */
+async function verifyZip(file: string, opts: VerifyFileOptions): Promise<FileVerification> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-verify-zip-"));
+  try {
+    let found: Set<string>;
+    try {
+      if (!startsWithZipMagic(file)) return { ...emptyResult(file), problems: ["the file is not a ZIP this verifier can read"] };
+      found = await unzipTo(file, dir);
+    } catch (err) {
+      if (err instanceof InputFileError) throw err;
+      return { ...emptyResult(file), problems: ["the file is not a ZIP this verifier can read"] };
+    }
+    if (!found.has("events.ndjson")) return { ...emptyResult(file), problems: ["the ZIP holds no events.ndjson: it is not a Vigil export"] };
+    const ndjson = path.join(dir, "events.ndjson");
+    const v = await verifyFile(ndjson, opts);
+    const problems = v.problems.map((p) => `events.ndjson: ${p}`);
+    if (!found.has("events.csv")) problems.push("the ZIP holds no events.csv");
+    else {
+      const csvProblem = await compareCsv(ndjson, path.join(dir, "events.csv"));
+      if (csvProblem) problems.push(`events.csv: ${csvProblem}`);
+    }
+    return { ...v, file, ok: v.ok && problems.length === 0, problems };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A ZIP starts with a local file header, "PK\x03\x04". */
+function startsWithZipMagic(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (err) {
+    throw new InputFileError(`cannot read ${file}: ${reason(err)}`);
+  }
+  try {
+    const head = Buffer.alloc(4);
+    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function emptyResult(file: string): FileVerification {
+  return { ok: false, file, checked: 0, orgs: [], first_seq: null, first_prev_hash: null, last_seq: null, last_hash: null, gaps: 0, first_bad_seq: null, problems: [], proven: null, kept: null };
+}
+
+/** Whether the CSV file is exactly the NDJSON's events written as CSV; else where it first differs. */
+async function compareCsv(ndjson: string, csv: string): Promise<string | null> {
+  const fd = fs.openSync(csv, "r");
+  try {
+    let at = 0;
+    const same = (text: string): boolean => {
+      const want = Buffer.from(text, "utf8");
+      const got = Buffer.alloc(want.length);
+      const n = fs.readSync(fd, got, 0, want.length, at);
+      at += want.length;
+      return n === want.length && got.equals(want);
+    };
+    if (!same(CSV_HEADER)) return "its header is not the export's columns";
+    let row = 0;
+    for await (const line of fileLines(ndjson)) {
+      if (!line.trim()) continue;
+      let event: AuditEvent;
+      try {
+        event = JSON.parse(line) as AuditEvent;
+      } catch {
+        return null; // the NDJSON's own check says so
+      }
+      if (asProofLine(event) !== undefined) continue;
+      row++;
+      if (!same(csvLineOfEvent(event))) return `row ${row} (seq ${event.seq}) is not that event of events.ndjson: the CSV was changed`;
+    }
+    const size = fs.fstatSync(fd).size;
+    return size === at ? null : `it holds ${size - at} byte(s) after the last proven event: rows were added`;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -103,6 +103,6 @@ describe("GET /api/v1/openapi.json", () => {
     expect(params.limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 200, default: 50 });
     expect(params.period.schema.enum).toEqual(["24h", "7d", "30d"]);
     for (const p of Object.values(params) as Json[]) expect(p.required).toBe(false);
-    expect(doc.paths["/api/v1/exports"].get.parameters.find((p: Json) => p.name === "format").schema.enum).toEqual(["ndjson", "csv"]);
+    expect(doc.paths["/api/v1/exports"].get.parameters.find((p: Json) => p.name === "format").schema.enum).toEqual(["ndjson", "csv", "zip"]);
   });
 });
