@@ -82,7 +82,6 @@ describe("vigil verify and restore read what they are given, or say in one line 
 
   it.each([
     ["a missing file", () => "missing-file-nobody-made.ndjson", /cannot read .*missing-file-nobody-made\.ndjson: no such file/],
-    ["a folder", () => os.tmpdir(), /is a folder, not a file/],
     ["a missing file URL", () => "file:///no/such/segment.ndjson.gz", /cannot read \/no\/such\/segment\.ndjson\.gz: no such file/],
     ["a corrupt gzip", () => {
       const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vigil-gz-")), "seg.ndjson.gz");
@@ -90,12 +89,25 @@ describe("vigil verify and restore read what they are given, or say in one line 
       return f;
     }, /cannot read .*seg\.ndjson\.gz: /],
   ])("answers %s with one line and exit code 2", (_what, arg, message) => {
-    for (const command of ["verify", "restore"]) {
+    checkOneLine(arg, message, ["verify", "restore"]);
+  }, 120_000);
+
+  it("restore answers a folder with one line and exit code 2; verify takes it as a folder of segments and says it holds none", () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "vigil-empty-"));
+    checkOneLine(() => empty, /is a folder, not a file/, ["restore"]);
+    const r = vigil(["verify", empty]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/FAILED: 0 segment\(s\)[\s\S]*the folder holds no segment/);
+    fs.rmSync(empty, { recursive: true, force: true });
+  }, 120_000);
+
+  function checkOneLine(arg: () => string, message: RegExp, commands: string[]): void {
+    for (const command of commands) {
       const r = vigil([command, arg()]);
       expect(r.code, `${command}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split("\n"), command).toHaveLength(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at |Error:/);
     }
-  }, 120_000);
+  }
 });
