@@ -21,6 +21,7 @@ import { env, EnvError } from "@/lib/env";
 import { connectDatabase, prepareDatabase, type ReadyDatabase } from "@/server/bootstrap";
 import { EmbeddedDatabaseError, embeddedPid, embeddedUrl, stopPid } from "@/lib/db/embedded";
 import { closePool } from "@/lib/db/pool";
+import { witnessesSettled } from "@/lib/integrity/http-witness";
 import { createApiKey } from "@/lib/auth/api-keys";
 import { API_SCOPES, type ApiScope } from "@/lib/auth/scopes";
 import { createOrganization, findOrgBySlug } from "@/lib/orgs/create-org";
@@ -53,6 +54,8 @@ async function withDatabase<T>(fn: () => Promise<T>, opts: { log?: boolean } = {
     await prepareDatabase(db.url, quiet);
     return await fn();
   } finally {
+    // Signed heads still on their way to the witnesses go first.
+    await witnessesSettled().catch(() => {});
     await closePool().catch(() => {});
     // A server this command started stops with it; one that was already running stays.
     if (db?.embedded && !db.embedded.reused) await db.embedded.stop();

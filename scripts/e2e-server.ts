@@ -10,6 +10,7 @@ import { startEmbedded } from "@/lib/db/embedded";
 import { resetEnvCache } from "@/lib/env";
 import { prepareDatabase } from "@/server/bootstrap";
 import { closePool } from "@/lib/db/pool";
+import { witnessesSettled } from "@/lib/integrity/http-witness";
 import { seedDemo } from "@/lib/seed/demo";
 import { needsBuild } from "./build-state";
 
@@ -21,6 +22,7 @@ resetEnvCache();
 await prepareDatabase(db.url);
 const demo = await seedDemo({ password: process.env.E2E_PASSWORD ?? "vigil-e2e-password" });
 fs.writeFileSync(path.join(os.tmpdir(), `vigil-e2e-${port}.json`), JSON.stringify({ apiKey: demo.apiKey, password: demo.password, databaseUrl: db.url }), { mode: 0o600 });
+await witnessesSettled();
 await closePool();
 
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: db.url, AUTH_SECRET: "e2e-auth-secret-0123456789abcdef", CRON_SECRET: "e2e-cron-secret-0123456789abcdef", VIGIL_OUTBOUND_ALLOW: "127.0.0.1" };

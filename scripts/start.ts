@@ -10,6 +10,7 @@ import { env, EnvError } from "@/lib/env";
 import { connectDatabase, prepareDatabase } from "@/server/bootstrap";
 import { EmbeddedDatabaseError } from "@/lib/db/embedded";
 import { closePool, pool } from "@/lib/db/pool";
+import { witnessesSettled } from "@/lib/integrity/http-witness";
 import { createOrganization } from "@/lib/orgs/create-org";
 import { seedDemo } from "@/lib/seed/demo";
 import { announcement, credentialsFile, keepCredentials, reminder, type DemoCredentials } from "@/lib/seed/demo-credentials";
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
   if (db.embedded) log(db.embedded.reused ? "Using the embedded PostgreSQL that was already running." : `Embedded PostgreSQL on 127.0.0.1:${e.VIGIL_DB_PORT} (data in ${e.VIGIL_DATA_DIR}/pg).`);
   await prepareDatabase(db.url, log);
   await seedIfEmpty(path.resolve(e.VIGIL_DATA_DIR), e.PORT);
+  // The demo's signed heads go to the witnesses in the background: let them finish first.
+  await witnessesSettled();
   await closePool();
 
   const nextBin = path.join("node_modules", ".bin", "next");

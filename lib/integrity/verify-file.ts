@@ -279,7 +279,9 @@ async function verifyZip(file: string, opts: VerifyFileOptions): Promise<FileVer
       const csvProblem = await compareCsv(ndjson, path.join(dir, "events.csv"));
       if (csvProblem) problems.push(`events.csv: ${csvProblem}`);
     }
-    return { ...v, file, ok: v.ok && problems.length === 0, problems };
+    const ok = v.ok && problems.length === 0;
+    // What the NDJSON proves is said only when the whole ZIP holds.
+    return { ...v, file, ok, problems, proven: ok ? v.proven : null, kept: ok ? v.kept : null };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
