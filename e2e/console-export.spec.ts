@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { demoCredentials } from "./fixtures";
 import { signIn } from "./console-helpers";
@@ -72,7 +73,7 @@ test.describe("export from the search page", () => {
     // The export asks why before it starts.
     await page.getByTestId("export-open").click();
     const dialog = page.getByTestId("export-dialog");
-    await expect(dialog.getByRole("radio", { name: /CSV/ })).toBeChecked();
+    await expect(dialog.getByRole("radio", { name: "CSV (spreadsheets)" })).toBeChecked();
     await dialog.getByTestId("export-start").click();
     await expect(dialog.getByTestId("export-reason-error")).toContainText("Say why");
     const reason = `Access review ${suffix}`;
@@ -107,6 +108,25 @@ test.describe("export from the search page", () => {
     await exported.getByRole("link", { name: "DATA_EXPORTED" }).click();
     await expect(page.getByTestId("event-action")).toHaveText("DATA_EXPORTED");
     await expect(page.locator("main")).toContainText(subject);
+  });
+
+  test("a manager downloads the CSV with its proof (ZIP), and vigil verify proves it", async ({ page }) => {
+    await signIn(page, "manager@company.com");
+    await page.goto(`/events?period=any&actor=${encodeURIComponent(subject)}&action=CONTACT_VIEWED`);
+    await expect(page.getByTestId("result-row")).toHaveCount(3);
+    await page.getByTestId("export-open").click();
+    const dialog = page.getByTestId("export-dialog");
+    await dialog.getByRole("radio", { name: "CSV with its proof (ZIP)" }).check();
+    await dialog.getByLabel("Reason").fill(`Auditor's copy ${suffix}`);
+    const [download] = await Promise.all([page.waitForEvent("download"), dialog.getByTestId("export-start").click()]);
+    await expect(dialog.getByTestId("export-progress")).toHaveAttribute("data-status", "done");
+    expect(download.suggestedFilename()).toMatch(/^vigil-events-.*\.zip$/);
+    const file = (await download.path())! + ".zip";
+    fs.copyFileSync((await download.path())!, file);
+    const verified = spawnSync(process.execPath, ["bin/vigil.js", "verify", file], { encoding: "utf8", env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } });
+    expect(verified.stdout).toMatch(/^OK: 3 event\(s\) checked/);
+    expect(verified.stdout).toContain("3 event(s) proven in org");
+    expect(verified.status).toBe(0);
   });
 
   test("a director has no export control, and the export URL refuses them", async ({ page }) => {
