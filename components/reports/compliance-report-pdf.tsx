@@ -105,7 +105,7 @@ export function ComplianceReportDocument({ report }: { report: ComplianceReport 
             <Meta
               label="Verification"
               value={t.chain.verification.ok
-                ? `OK: ${plural(t.chain.verification.checked, "event")} re-verified since the previous checkpoint, ${when(t.chain.verification.checked_at)}; whole chain ${t.chain.verification.full_verified_at ? `re-verified ${when(t.chain.verification.full_verified_at)}` : "not yet re-verified by the verify job"}`
+                ? `OK: ${plural(t.chain.verification.checked, "event")} re-verified since the last verification, ${when(t.chain.verification.checked_at)}; whole chain ${t.chain.verification.full_verified_at ? `re-verified ${when(t.chain.verification.full_verified_at)}` : "not yet re-verified by the verify job"}`
                 : `FAILED at seq ${t.chain.verification.first_bad_seq ?? "?"}: the head was not signed`}
             />
           ) : null}

@@ -214,7 +214,7 @@ export function SecurityReportDocument({ report }: { report: SecurityReport }) {
             <Meta
               label="Verification"
               value={report.chain.verification.ok
-                ? `OK: ${plural(report.chain.verification.checked, "event")} re-verified since the previous checkpoint, ${when(report.chain.verification.checked_at)}; whole chain ${report.chain.verification.full_verified_at ? `re-verified ${when(report.chain.verification.full_verified_at)}` : "not yet re-verified by the verify job"}`
+                ? `OK: ${plural(report.chain.verification.checked, "event")} re-verified since the last verification, ${when(report.chain.verification.checked_at)}; whole chain ${report.chain.verification.full_verified_at ? `re-verified ${when(report.chain.verification.full_verified_at)}` : "not yet re-verified by the verify job"}`
                 : `FAILED at seq ${report.chain.verification.first_bad_seq ?? "?"}: the head was not signed`}
             />
           ) : null}

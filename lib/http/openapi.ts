@@ -145,7 +145,7 @@ export function openApiDocument(): Record<string, unknown> {
     "/api/v1/reports/compliance": {
       get: {
         summary: "Compliance evidence (GDPR, SOC 2, ISO 27001, LGPD) of a period, as JSON or PDF; recorded as REPORT_DOWNLOADED",
-        description: "Scope reports:read. Re-verifies the chain since the last checkpoint and signs the head before reporting.",
+        description: "Scope reports:read. Verifies what was appended since the verified head and signs the head before reporting.",
         parameters: queryParameters(reportQuerySchema, hoisted),
         responses: {
           "200": { description: "The report", content: { "application/json": { schema: { type: "object" } }, "application/pdf": { schema: { type: "string", format: "binary" } } } },

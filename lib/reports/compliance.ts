@@ -213,7 +213,7 @@ function chainControl(trail: ComplianceReport["trail"], now: Date, timezone: str
   const parts = [`Hash chain head at seq ${head.seq}.`];
   if (verification) {
     parts.push(verification.ok
-      ? `Re-verified at generation: ${plural(verification.checked, "event")} since the previous checkpoint, no problem found; ${verification.full_verified_at ? `whole chain re-verified ${formatDateTime(verification.full_verified_at, timezone)}.` : "whole chain not yet re-verified by the verify job."}`
+      ? `Re-verified at generation: ${plural(verification.checked, "event")} since the last verification, no problem found; ${verification.full_verified_at ? `whole chain re-verified ${formatDateTime(verification.full_verified_at, timezone)}.` : "whole chain not yet re-verified by the verify job."}`
       : `Verification FAILED at seq ${verification.first_bad_seq ?? "?"}.`);
   }
   parts.push(checkpoint ? `Latest signed checkpoint: seq ${checkpoint.seq}, signed ${formatDateTime(checkpoint.signed_at, timezone)}.` : "No signed checkpoint yet.");

@@ -15,8 +15,8 @@ export { reportQuerySchema } from "@/lib/reports/period";
 
 
 /**
- * A document handed to an auditor is tied to a verified, signed head: verify the chain
- * since the last checkpoint (the hourly verify job keeps that short), take the job's last
+ * A document handed to an auditor is tied to a verified, signed head: verify what was
+ * appended since the verified head (lib/integrity/verified-state.ts), take the job's last
  * re-verification of the whole chain for the rest, and sign the head, the verify job's own
  * rule: a chain that fails is never signed, and raises its alert.
  */

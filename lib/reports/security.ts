@@ -69,14 +69,14 @@ export interface SecurityReport {
   chain: {
     head: { seq: number; hash: string };
     checkpoint: ReportCheckpoint | null;
-    /** The verification since the previous checkpoint, when the caller ran one (PDF downloads). */
+    /** The verification of what was new since the verified head, when the caller ran one (PDF downloads). */
     verification: ChainCheck | null;
   };
 }
 
 export interface ChainCheck {
   ok: boolean;
-  /** Events re-verified, from the previous checkpoint to the head. */
+  /** Events re-verified, from the last verified head to the head. */
   checked: number;
   first_bad_seq: number | null;
   checked_at: string;

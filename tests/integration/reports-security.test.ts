@@ -114,7 +114,7 @@ describe("GET /api/v1/reports/security", () => {
     expect(flat).toContain("NOT authorized");
     expect(flat).toContain(`agent1@${a.domain}: agent -> manager`);
     expect(flat).toMatch(/Page 1 of \d/);
-    expect(flat).toMatch(/Verification OK: 3\d events re-verified since the previous checkpoint/);
+    expect(flat).toMatch(/Verification OK: 3\d events re-verified since the last verification/);
     // The PDF signs the head it was computed against; the checkpoint and the head are printed.
     // The head at the PDF: the known events and the JSON download before it.
     const checkpoint = await pool().query("select hash from checkpoints where org_id = $1 and seq = $2", [a.org.id, json.chain.head.seq + 1]);

@@ -146,7 +146,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
             <dd className="text-xs">{report.chain.checkpoint ? <>#{report.chain.checkpoint.seq}, {when(report.chain.checkpoint.signed_at)}</> : "none yet"}</dd>
           </dl>
           <p className="px-5 pb-4 text-xs text-slate-500">
-            The PDF re-verifies the chain since the last checkpoint and signs the head it was made from. <Link className="underline" href="/events?q=action:REPORT_DOWNLOADED">Past downloads</Link>
+            The PDF verifies what was appended since the last verification and signs the head it was made from. <Link className="underline" href="/events?q=action:REPORT_DOWNLOADED">Past downloads</Link>
           </p>
         </Card>
       </div>

@@ -1,4 +1,4 @@
-// Hourly at :07: re-verify each org's chain since its last checkpoint and sign the new head.
+// Hourly at :07: verify what each org appended since its verified head and sign the new head.
 import { cronRoute } from "@/lib/http/cron-route";
 import { SCHEDULED_JOBS } from "@/server/jobs";
 
