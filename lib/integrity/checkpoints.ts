@@ -44,9 +44,32 @@ function keyId(publicKeyPem: string): string {
 
 const rawPublicKey = (publicKeyPem: string) => crypto.createPublicKey(publicKeyPem).export({ format: "der", type: "spki" }).subarray(-32);
 
-/** The C2SP key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]. */
+/** A C2SP key id: SHA-256(name ‖ 0x0A ‖ signature type ‖ public key)[:4] (type 0x01: a note signer, 0x04: a cosigner). */
+export function c2spKeyId(name: string, type: number, rawKey: Buffer): Buffer {
+  return crypto.createHash("sha256").update(name + "\n").update(Buffer.of(type)).update(rawKey).digest().subarray(0, 4);
+}
+
+/** The C2SP key id of Vigil's note signatures. */
 export function noteKeyHash(publicKeyPem: string): Buffer {
-  return crypto.createHash("sha256").update(KEY_NAME + "\n").update(Buffer.of(1)).update(rawPublicKey(publicKeyPem)).digest().subarray(0, 4);
+  return c2spKeyId(KEY_NAME, 1, rawPublicKey(publicKeyPem));
+}
+
+/**
+ * A C2SP verifier key `<name>+<key id, hex>+<base64(type ‖ Ed25519 key)>` of this signature
+ * type, its key id checked; undefined when it is not one.
+ */
+export function parseVerifierKey(vk: string, type: number): { name: string; keyId: Buffer; publicKey: crypto.KeyObject } | undefined {
+  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vk.trim());
+  const raw = m ? Buffer.from(m[3]!, "base64") : Buffer.alloc(0);
+  if (!m || raw.length !== 33 || raw[0] !== type) return undefined;
+  const keyId = c2spKeyId(m[1]!, type, raw.subarray(1));
+  if (keyId.toString("hex") !== m[2]) return undefined;
+  try {
+    const publicKey = crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw.subarray(1)]), format: "der", type: "spki" });
+    return { name: m[1]!, keyId, publicKey };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The C2SP verifier key: <name>+<key id, hex>+<base64(0x01 ‖ public key)>. */

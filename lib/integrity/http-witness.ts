@@ -7,6 +7,7 @@ import { invalid } from "@/lib/errors";
 import { sendOutbound, targetProblem } from "@/lib/net/outbound";
 import { raiseIntegrityAlert } from "@/lib/integrity/integrity-alert";
 import { consistencyAt } from "@/lib/integrity/tree";
+import { c2spKeyId, parseVerifierKey } from "@/lib/integrity/checkpoints";
 
 /**
  * Witnesses over HTTP, as C2SP tlog-witness defines them (c2sp.org/tlog-witness): every new
@@ -45,18 +46,12 @@ export interface Witness {
 export class WitnessConfigError extends Error {}
 
 /** The key id of an Ed25519 cosigner: SHA-256(name ‖ "\n" ‖ 0x04 ‖ public key)[:4]. */
-export function cosignerKeyId(name: string, rawPublicKey: Buffer): Buffer {
-  return crypto.createHash("sha256").update(`${name}\n`).update(Buffer.of(4)).update(rawPublicKey).digest().subarray(0, 4);
-}
+export const cosignerKeyId = (name: string, rawPublicKey: Buffer): Buffer => c2spKeyId(name, 4, rawPublicKey);
 
 function parseCosignerKey(vk: string): { name: string; publicKey: crypto.KeyObject; keyId: Buffer } {
-  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vk);
-  const raw = m ? Buffer.from(m[3]!, "base64") : Buffer.alloc(0);
-  if (!m || raw.length !== 33 || raw[0] !== 4) throw new WitnessConfigError(`'${vk}' is not a C2SP Ed25519 cosigner verifier key (name+hash+base64(0x04 ‖ key))`);
-  const keyId = cosignerKeyId(m[1]!, raw.subarray(1));
-  if (keyId.toString("hex") !== m[2]) throw new WitnessConfigError(`the key hash in '${vk}' does not match its key`);
-  const publicKey = crypto.createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw.subarray(1)]), format: "der", type: "spki" });
-  return { name: m[1]!, publicKey, keyId };
+  const key = parseVerifierKey(vk, 4);
+  if (!key) throw new WitnessConfigError(`'${vk}' is not a C2SP Ed25519 cosigner verifier key (name+hash+base64(0x04 ‖ key)), or its key hash does not match its key`);
+  return key;
 }
 
 /** VIGIL_WITNESS_URLS, parsed. */

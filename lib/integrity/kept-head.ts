@@ -1,7 +1,6 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import { InputFileError, resolveInputFile } from "@/lib/integrity/input-file";
-import { KEY_NAME, noteKeyHash, openNote, parseCheckpointBody, verifierKey } from "@/lib/integrity/checkpoints";
+import { KEY_NAME, openNote, parseCheckpointBody, parseVerifierKey, verifierKey } from "@/lib/integrity/checkpoints";
 import type { ExportStatement } from "@/lib/integrity/export-proof";
 import { memoryNodes, treeRoot, verifyConsistency, type Hash } from "@/lib/integrity/merkle";
 
@@ -58,20 +57,10 @@ export async function readKeptHead(source: string, cwd: string): Promise<string>
   return text;
 }
 
-/** The PEM public key of a C2SP Ed25519 verifier key (`vigil+<key hash>+<base64(0x01 ‖ key)>`). */
+/** The PEM public key of one of Vigil's C2SP verifier keys (`vigil+<key hash>+<base64(0x01 ‖ key)>`). */
 export function publicKeyOfVerifierKey(vk: string): string | undefined {
-  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vk.trim());
-  if (!m || m[1] !== KEY_NAME) return undefined;
-  const raw = Buffer.from(m[3]!, "base64");
-  if (raw.length !== 33 || raw[0] !== 1) return undefined;
-  const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw.subarray(1)]);
-  let pem: string;
-  try {
-    pem = crypto.createPublicKey({ key: spki, format: "der", type: "spki" }).export({ type: "spki", format: "pem" }).toString();
-  } catch {
-    return undefined;
-  }
-  return noteKeyHash(pem).toString("hex") === m[2] ? pem : undefined;
+  const key = parseVerifierKey(vk, 1);
+  return key && key.name === KEY_NAME ? key.publicKey.export({ type: "spki", format: "pem" }).toString() : undefined;
 }
 
 export interface KeptCheck {
